@@ -1,0 +1,46 @@
+# Two commands for a newcomer on a fresh machine (python3 >= 3.11 and make are all it needs):
+#   make demo   set up, then run the main job locally
+#   make test   set up, then lint and run the whole test suite (what CI runs)
+PYTHON ?= python3
+VENV := venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint unit benchmarks constraints clean
+
+$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/python scripts/validate_plan.py continuity-plan.yaml
+
+test: lint unit
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/python -m pytest
+
+benchmarks: setup
+	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+# Re-pin every transitive package after a change to a requirements file.
+constraints:
+	rm -rf .constraints-venv
+	$(PYTHON) -m venv .constraints-venv
+	sed '/^-c /d' requirements.txt > .constraints-req.txt
+	.constraints-venv/bin/pip install --quiet -r .constraints-req.txt -r policies/requirements.txt \
+		$$(grep -v '^[-#]' requirements-dev.txt)
+	{ head -3 constraints.txt; .constraints-venv/bin/pip freeze; } > .constraints.new
+	mv .constraints.new constraints.txt
+	rm -rf .constraints-venv .constraints-req.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,54 @@
+"""Shared fixtures: plan documents and files, fake AWS credentials."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PLAN = ROOT / "continuity-plan.yaml"
+EXAMPLE_PLANS = sorted((ROOT / "examples" / "plans").glob("*.yaml"))
+ALL_PLANS = [DEFAULT_PLAN, *EXAMPLE_PLANS]
+DELETE = object()
+
+
+def plan_document(path: Path = DEFAULT_PLAN) -> dict[str, Any]:
+    loaded = yaml.safe_load(path.read_text())
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def changed(document: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A deep copy of ``document`` with the dotted ``path`` set to ``value`` (or removed)."""
+    result = copy.deepcopy(document)
+    *parents, last = path.split(".")
+    node = result
+    for key in parents:
+        node = node.setdefault(key, {})
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return result
+
+
+def write_plan(directory: Path, document: dict[str, Any], name: str = "plan.yaml") -> Path:
+    path = directory / name
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials so no test can reach a real account, whatever the machine has."""
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
