@@ -17,6 +17,8 @@ setup: $(STAMP)
 
 demo: setup
 	$(BIN)/python scripts/validate_plan.py continuity-plan.yaml
+	$(BIN)/python scripts/preview.py --stack primary
+	$(BIN)/python scripts/preview.py --stack dr
 
 test: lint unit
 

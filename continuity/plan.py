@@ -39,6 +39,9 @@ SUPPORTED_VERSION = 1
 CONTINUOUS_RETENTION_MAX_DAYS = 35
 # RDS uploads transaction logs every 5 minutes: point-in-time recovery promises no better RPO.
 RDS_PITR_RPO = timedelta(minutes=5)
+# S3 Replication Time Control replicates 99.99% of objects within 15 minutes: the only replication
+# time AWS commits to, so no tier with a shorter RPO can count on a bucket's DR copy.
+S3_REPLICATION_TIME = timedelta(minutes=15)
 # S3 Object Lock default retention and AWS Backup vault locks count in whole days, at least one.
 LOCK_MIN_DAYS = 1
 # S3 Object Lock default retention: at most 100 years (36,500 days).
@@ -523,6 +526,17 @@ def _data_item_rules(
             f"{where}.tier: tier {_q(item.tier)} RPO {tier.rpo} is under the 5 minutes "
             "point-in-time recovery can promise, and backup-restore keeps no replica "
             "(use pilot-light or warm-standby)"
+        )
+    if (
+        item.copy_to_dr
+        and item.store != "rds"
+        and tier is not None
+        and tier.rpo is not None
+        and tier.rpo.timedelta < S3_REPLICATION_TIME
+    ):
+        messages.append(
+            f"{where}.copy_to_dr: tier {_q(item.tier)} RPO {tier.rpo} is under the 15 minutes S3 "
+            "replication commits to (Replication Time Control)"
         )
     if item.continuous and not traits.continuous:
         messages.append(

@@ -195,7 +195,9 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ),
         [
             f'{F}: data.database.tier: tier "critical" RPO 1m is under the 5 minutes point-in-time recovery can '
-            "promise, and backup-restore keeps no replica (use pilot-light or warm-standby)"
+            "promise, and backup-restore keeps no replica (use pilot-light or warm-standby)",
+            f'{F}: data.audit-logs.copy_to_dr: tier "critical" RPO 1m is under the 15 minutes S3 replication '
+            "commits to (Replication Time Control)",
         ],
     ),
     (
@@ -358,3 +360,12 @@ def test_plan_is_immutable(tmp_path: Path) -> None:
     plan = load_plan(write_plan(tmp_path, BASE))
     with pytest.raises(Exception, match="frozen"):
         plan.service = "other"
+
+
+def test_rule__s3_copy_under_replication_time() -> None:
+    document = changed(BASE, "tiers.critical.rpo", "10m")
+    with pytest.raises(PlanError) as err:
+        parse_plan(document, F)
+    assert err.value.messages == [
+        f'{F}: data.audit-logs.copy_to_dr: tier "critical" RPO 10m is under the 15 minutes S3 replication commits to (Replication Time Control)'
+    ]

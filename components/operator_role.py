@@ -1,0 +1,85 @@
+"""The `dr-operator` role: what on-call engineers assume to run the failover and operations
+scripts, allowed exactly the AWS actions those scripts call on this stack's resources."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from continuity.operator_policy import OperatorScope, operator_policy_document
+
+
+@dataclass
+class OperatorRoleArgs:
+    account_id: str
+    primary_region: str
+    dr_region: str
+    db_instance_arns: Sequence[pulumi.Input[str]]
+    ecs_cluster_arns: Sequence[pulumi.Input[str]]
+    ecs_service_arns: Sequence[pulumi.Input[str]]
+    health_check_ids: Sequence[pulumi.Input[str]]
+    alarm_arns: Sequence[pulumi.Input[str]]
+    # Who may assume the role; the account's own principals (with sts:AssumeRole) by default.
+    trusted_principals: list[str] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class OperatorRole(pulumi.ComponentResource):
+    role_arn: pulumi.Output[str]
+    policy_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: OperatorRoleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("continuity:components:OperatorRole", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        principals = args.trusted_principals or [f"arn:aws:iam::{args.account_id}:root"]
+        role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": {"AWS": principals}, "Action": "sts:AssumeRole"}
+                    ],
+                }
+            ),
+            # A failover can outlast the default hour of credentials.
+            max_session_duration=4 * 3600,
+            tags=args.tags,
+            opts=child,
+        )
+
+        def document(values: list[list[str]]) -> str:
+            databases, clusters, services, checks, alarms = values
+            scope = OperatorScope(
+                account_id=args.account_id,
+                primary_region=args.primary_region,
+                dr_region=args.dr_region,
+                db_instance_arns=databases,
+                ecs_cluster_arns=clusters,
+                ecs_service_arns=services,
+                health_check_ids=checks,
+                alarm_arns=alarms,
+            )
+            return json.dumps(operator_policy_document(scope))
+
+        policy = aws.iam.Policy(
+            f"{name}-policy",
+            description="Exactly the actions of scripts/promote_dr.py and the operations scripts",
+            policy=pulumi.Output.all(
+                pulumi.Output.all(*args.db_instance_arns),
+                pulumi.Output.all(*args.ecs_cluster_arns),
+                pulumi.Output.all(*args.ecs_service_arns),
+                pulumi.Output.all(*args.health_check_ids),
+                pulumi.Output.all(*args.alarm_arns),
+            ).apply(document),
+            tags=args.tags,
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(f"{name}-policy", role=role.name, policy_arn=policy.arn, opts=child)
+        self.role_arn = role.arn
+        self.policy_arn = policy.arn
+        self.register_outputs({"role_arn": self.role_arn, "policy_arn": self.policy_arn})

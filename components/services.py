@@ -1,0 +1,305 @@
+"""The plan's ECS services in one region: Fargate tasks in private subnets behind one ALB.
+
+The front service (the one with the strictest RTO) answers the load balancer's default route and
+its health is the region's health; the others answer their own host names. Desired counts are the
+plan's capacity for this region, and the autoscaling floor matches them, so a failover that raises
+the floor cannot be undone by scaling in.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from continuity.derive import ServiceSettings
+from continuity.stack_config import ServiceRuntime
+
+
+@dataclass
+class ServicesArgs:
+    prefix: str
+    services: list[ServiceSettings]
+    runtime: dict[str, ServiceRuntime]
+    # Tasks per service in this region now (primary: capacity.primary; DR: capacity.dr, or
+    # capacity.primary once promoted).
+    desired_counts: dict[str, int]
+    host_names: dict[str, str]
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: pulumi.Input[list[str]]
+    private_subnet_ids: pulumi.Input[list[str]]
+    kms_key_arn: pulumi.Input[str]
+    # Tasks join this group too: it is the one databases admit.
+    clients_security_group_id: pulumi.Input[str]
+    certificate_arn: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    service_tags: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def front_service(services: list[ServiceSettings]) -> ServiceSettings:
+    """The service whose health stands for the region's: strictest RTO, first in the plan on ties."""
+    return min(services, key=lambda s: s.rto.seconds)
+
+
+def container_definitions(name: str, runtime: ServiceRuntime, port: int, log_group: str, region: str) -> str:
+    return json.dumps(
+        [
+            {
+                "name": name,
+                "image": runtime.image,
+                "essential": True,
+                "portMappings": [{"containerPort": port, "protocol": "tcp"}],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": log_group,
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": name,
+                    },
+                },
+            }
+        ]
+    )
+
+
+def _definitions_for(name: str, runtime: ServiceRuntime, port: int, region: str, log_group: str) -> str:
+    return container_definitions(name, runtime, port, log_group, region)
+
+
+class Services(pulumi.ComponentResource):
+    cluster_name: pulumi.Output[str]
+    cluster_arn: pulumi.Output[str]
+    service_names: dict[str, pulumi.Output[str]]
+    service_arns: dict[str, pulumi.Output[str]]
+    scalable_targets: dict[str, pulumi.Output[str]]
+    load_balancer_dns_name: pulumi.Output[str]
+    load_balancer_zone_id: pulumi.Output[str]
+    tasks_security_group_id: pulumi.Output[str]
+    front: ServiceSettings
+    health_port: int
+    health_protocol: str
+
+    def __init__(self, name: str, args: ServicesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("continuity:components:Services", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        region = aws.get_region().region
+        https = args.certificate_arn is not None
+        self.health_port = 443 if https else 80
+        self.health_protocol = "HTTPS" if https else "HTTP"
+        lb_group = aws.ec2.SecurityGroup(
+            f"{name}-lb-sg",
+            vpc_id=args.vpc_id,
+            description=f"{name}: the load balancer, open to clients",
+            ingress=[
+                {"protocol": "tcp", "from_port": p, "to_port": p, "cidr_blocks": ["0.0.0.0/0"]}
+                for p in ([80, 443] if https else [80])
+            ],
+            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}],
+            tags=args.tags,
+            opts=child,
+        )
+        tasks_group = aws.ec2.SecurityGroup(
+            f"{name}-tasks-sg",
+            vpc_id=args.vpc_id,
+            description=f"{name}: the tasks, reachable from the load balancer only",
+            ingress=[
+                {"protocol": "tcp", "from_port": s.port, "to_port": s.port, "security_groups": [lb_group.id]}
+                for s in args.services
+            ],
+            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}],
+            tags=args.tags,
+            opts=child,
+        )
+        balancer = aws.lb.LoadBalancer(
+            f"{name}-lb",
+            load_balancer_type="application",
+            internal=False,
+            security_groups=[lb_group.id],
+            subnets=args.public_subnet_ids,
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=True,
+            tags=args.tags,
+            opts=child,
+        )
+        cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            settings=[{"name": "containerInsights", "value": "enabled"}],
+            tags=args.tags,
+            opts=child,
+        )
+        execution_role = aws.iam.Role(
+            f"{name}-execution",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            tags=args.tags,
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-execution",
+            role=execution_role.name,
+            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+            opts=child,
+        )
+        self.front = front_service(args.services)
+        groups = {
+            s.name: aws.lb.TargetGroup(
+                f"{name}-{s.name}",
+                port=s.port,
+                protocol="HTTP",
+                target_type="ip",  # Fargate tasks register by IP
+                vpc_id=args.vpc_id,
+                health_check={"path": s.health_check, "matcher": "200-399"},
+                tags=args.service_tags.get(s.name, args.tags),
+                opts=child,
+            )
+            for s in args.services
+        }
+        forward: list[aws.lb.ListenerDefaultActionArgsDict] = [
+            {"type": "forward", "target_group_arn": groups[self.front.name].arn}
+        ]
+        if https:
+            listener = aws.lb.Listener(
+                f"{name}-https",
+                load_balancer_arn=balancer.arn,
+                port=443,
+                protocol="HTTPS",
+                certificate_arn=args.certificate_arn,
+                ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+                default_actions=forward,
+                tags=args.tags,
+                opts=child,
+            )
+            aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=balancer.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[
+                    aws.lb.ListenerDefaultActionArgs(
+                        type="redirect",
+                        redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                            port="443", protocol="HTTPS", status_code="HTTP_301"
+                        ),
+                    )
+                ],
+                tags=args.tags,
+                opts=child,
+            )
+        else:
+            listener = aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=balancer.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=forward,
+                tags=args.tags,
+                opts=child,
+            )
+        rules = [
+            aws.lb.ListenerRule(
+                f"{name}-{s.name}",
+                listener_arn=listener.arn,
+                priority=index + 1,
+                actions=[{"type": "forward", "target_group_arn": groups[s.name].arn}],
+                conditions=[{"host_header": {"values": [args.host_names[s.name]]}}],
+                tags=args.service_tags.get(s.name, args.tags),
+                opts=child,
+            )
+            for index, s in enumerate(x for x in args.services if x.name != self.front.name)
+        ]
+        self.service_names, self.service_arns, self.scalable_targets = {}, {}, {}
+        for s in args.services:
+            runtime = args.runtime[s.name]
+            service_tags = args.service_tags.get(s.name, args.tags)
+            logs = aws.cloudwatch.LogGroup(
+                f"{name}-{s.name}",
+                name=f"/continuity/{args.prefix}/{s.name}",
+                kms_key_id=args.kms_key_arn,
+                tags=service_tags,
+                opts=child,
+            )
+            task = aws.ecs.TaskDefinition(
+                f"{name}-{s.name}",
+                family=f"{args.prefix}-{s.name}",
+                cpu=str(runtime.cpu),
+                memory=str(runtime.memory),
+                network_mode="awsvpc",
+                requires_compatibilities=["FARGATE"],
+                execution_role_arn=execution_role.arn,
+                container_definitions=logs.name.apply(
+                    functools.partial(_definitions_for, s.name, runtime, s.port, region)
+                ),
+                tags=service_tags,
+                opts=child,
+            )
+            desired = args.desired_counts[s.name]
+            service = aws.ecs.Service(
+                f"{name}-{s.name}",
+                name=s.name,
+                cluster=cluster.arn,
+                task_definition=task.arn,
+                desired_count=desired,
+                launch_type="FARGATE",
+                deployment_circuit_breaker={"enable": True, "rollback": True},
+                network_configuration={
+                    "subnets": args.private_subnet_ids,
+                    "security_groups": [tasks_group.id, args.clients_security_group_id],
+                    "assign_public_ip": False,
+                },
+                load_balancers=[
+                    {
+                        "target_group_arn": groups[s.name].arn,
+                        "container_name": s.name,
+                        "container_port": s.port,
+                    }
+                ],
+                propagate_tags="SERVICE",
+                enable_ecs_managed_tags=True,
+                tags=service_tags,
+                # ECS refuses a service whose target group is not yet behind a listener.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[listener, *rules]),
+            )
+            resource_id = pulumi.Output.concat("service/", cluster.name, "/", service.name)
+            aws.appautoscaling.Target(
+                f"{name}-{s.name}",
+                service_namespace="ecs",
+                scalable_dimension="ecs:service:DesiredCount",
+                resource_id=resource_id,
+                min_capacity=desired,
+                max_capacity=max(desired, s.full_desired_count),
+                tags=service_tags,
+                opts=child,
+            )
+            self.service_names[s.name] = service.name
+            self.service_arns[s.name] = service.id
+            self.scalable_targets[s.name] = resource_id
+        self.cluster_name = cluster.name
+        self.cluster_arn = cluster.arn
+        self.load_balancer_dns_name = balancer.dns_name
+        self.load_balancer_zone_id = balancer.zone_id
+        self.tasks_security_group_id = tasks_group.id
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "cluster_arn": self.cluster_arn,
+                "service_names": self.service_names,
+                "service_arns": self.service_arns,
+                "scalable_targets": self.scalable_targets,
+                "load_balancer_dns_name": self.load_balancer_dns_name,
+                "load_balancer_zone_id": self.load_balancer_zone_id,
+                "tasks_security_group_id": self.tasks_security_group_id,
+            }
+        )

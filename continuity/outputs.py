@@ -1,0 +1,253 @@
+"""The contract between the DR stack and the operational scripts: its ``promotion`` output.
+
+The DR stack exports ``promotion``: everything a failover needs, so that at 3 a.m. nothing has to
+be looked up by name. Scripts read it from ``pulumi stack output --json --show-secrets`` (or a
+saved copy of that document, since the state backend may live in the failed region) and parse it
+here. A missing or mistyped field is a ``OutputsError`` naming it, never a KeyError mid-failover.
+
+docs/outputs.md documents every field; tests run the real program under mocks and parse its
+outputs with this module, so a renamed output fails a test before it fails a failover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+DatabaseMode = Literal["replica", "restore"]
+
+
+class OutputsError(ValueError):
+    """Stack outputs that cannot drive a script; the message names the field."""
+
+
+class _Reader:
+    """Typed access to one mapping of the outputs document, with paths in every error."""
+
+    def __init__(self, data: object, path: str) -> None:
+        if not isinstance(data, Mapping):
+            raise OutputsError(f"{path}: expected a mapping, found {type(data).__name__}")
+        self.data: Mapping[str, Any] = data
+        self.path = path
+
+    def _get(self, key: str) -> Any:
+        if key not in self.data or self.data[key] is None:
+            raise OutputsError(f"{self.path}.{key}: missing")
+        return self.data[key]
+
+    def text(self, key: str) -> str:
+        value = self._get(key)
+        if not isinstance(value, str) or not value:
+            raise OutputsError(f"{self.path}.{key}: expected text, found {value!r}")
+        return value
+
+    def optional_text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str):
+            raise OutputsError(f"{self.path}.{key}: expected text, found {value!r}")
+        return value
+
+    def number(self, key: str) -> int:
+        value = self._get(key)
+        # Pulumi outputs carry numbers as JSON numbers; whole floats are whole numbers.
+        if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+            raise OutputsError(f"{self.path}.{key}: expected a whole number, found {value!r}")
+        return int(value)
+
+    def flag(self, key: str, default: bool | None = None) -> bool:
+        if default is not None and key not in self.data:
+            return default
+        value = self._get(key)
+        if not isinstance(value, bool):
+            raise OutputsError(f"{self.path}.{key}: expected true or false, found {value!r}")
+        return value
+
+    def texts(self, key: str) -> list[str]:
+        value = self._get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise OutputsError(f"{self.path}.{key}: expected a list of text, found {value!r}")
+        return list(value)
+
+    def child(self, key: str) -> _Reader:
+        return _Reader(self._get(key), f"{self.path}.{key}")
+
+    def children(self, key: str) -> list[_Reader]:
+        value = self._get(key)
+        if not isinstance(value, list):
+            raise OutputsError(f"{self.path}.{key}: expected a list, found {type(value).__name__}")
+        return [_Reader(item, f"{self.path}.{key}[{i}]") for i, item in enumerate(value)]
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """One database to bring up in the DR region."""
+
+    data_item: str
+    tier: str
+    mode: DatabaseMode  # replica: promote it; restore: restore the replicated backups
+    identifier: str  # the DR instance (the replica, or the instance a restore creates)
+    source_identifier: str  # the primary instance
+    source_arn: str
+    replica_arn: str | None  # None in restore mode
+    backup_retention_days: int  # what the promoted instance keeps (plan retention within 1-35)
+    multi_az: bool  # what the plan wants once promoted
+    deletion_protection: bool
+    rpo_seconds: int
+    # Restore mode only: where the replicated automated backups are, and how to place the new instance.
+    automated_backups_arn: str | None = None
+    subnet_group: str | None = None
+    security_group_ids: list[str] = field(default_factory=list)
+    instance_class: str | None = None
+    kms_key_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceTarget:
+    """One DR service to scale from warm to full capacity."""
+
+    name: str
+    tier: str
+    compute: str
+    cluster: str
+    service: str
+    full_desired_count: int
+    warm_desired_count: int
+    # Application Auto Scaling resource id ("service/<cluster>/<service>"), or None without autoscaling.
+    scalable_target: str | None
+
+
+@dataclass(frozen=True)
+class DnsTarget:
+    zone_id: str
+    record_name: str
+    primary_health_check_id: str
+    dr_health_check_id: str
+    dr_endpoint: str  # the DR load balancer's DNS name
+    health_check_path: str
+    # The CloudWatch alarm on the primary health check; Route 53 metrics exist only in us-east-1.
+    primary_health_alarm: str
+    alarm_region: str
+
+
+@dataclass(frozen=True)
+class TierObjectives:
+    rto_seconds: int
+    rpo_seconds: int | None
+
+
+@dataclass(frozen=True)
+class Objectives:
+    rto_seconds: int
+    rpo_seconds: int
+    tiers: dict[str, TierObjectives]
+
+
+@dataclass(frozen=True)
+class Promotion:
+    service: str
+    strategy: str
+    stack: str  # the DR stack's name, for `pulumi config set --stack ...`
+    primary_region: str
+    dr_region: str
+    promoted: bool  # the stack was last deployed in promoted mode
+    databases: list[DatabaseTarget]
+    services: list[ServiceTarget]
+    dns: DnsTarget
+    objectives: Objectives
+    operator_role_arn: str
+
+
+def _database(r: _Reader) -> DatabaseTarget:
+    mode = r.text("mode")
+    if mode not in ("replica", "restore"):
+        raise OutputsError(f"{r.path}.mode: expected replica or restore, found {mode!r}")
+    restore = mode == "restore"
+    return DatabaseTarget(
+        data_item=r.text("data_item"),
+        tier=r.text("tier"),
+        mode="restore" if restore else "replica",
+        identifier=r.text("replica_identifier") if not restore else r.text("target_identifier"),
+        source_identifier=r.text("source_identifier"),
+        source_arn=r.text("source_arn"),
+        replica_arn=None if restore else r.text("replica_arn"),
+        backup_retention_days=r.number("backup_retention_days"),
+        multi_az=r.flag("multi_az"),
+        deletion_protection=r.flag("deletion_protection"),
+        rpo_seconds=r.number("rpo_seconds"),
+        automated_backups_arn=r.text("automated_backups_arn") if restore else None,
+        subnet_group=r.text("subnet_group") if restore else r.optional_text("subnet_group"),
+        security_group_ids=r.texts("security_group_ids") if restore else [],
+        instance_class=r.text("instance_class") if restore else r.optional_text("instance_class"),
+        kms_key_id=r.optional_text("kms_key_id"),
+    )
+
+
+def _service(r: _Reader) -> ServiceTarget:
+    full, warm = r.number("full_desired_count"), r.number("warm_desired_count")
+    if full < 1 or warm < 0 or warm > full:
+        raise OutputsError(
+            f"{r.path}: full_desired_count {full} and warm_desired_count {warm} are not a warm standby"
+        )
+    return ServiceTarget(
+        name=r.text("name"),
+        tier=r.text("tier"),
+        compute=r.text("compute"),
+        cluster=r.text("cluster"),
+        service=r.text("service"),
+        full_desired_count=full,
+        warm_desired_count=warm,
+        scalable_target=r.optional_text("scalable_target"),
+    )
+
+
+def parse_promotion(outputs: object) -> Promotion:
+    """The ``promotion`` output of a DR stack's outputs document (all outputs, as the CLI prints)."""
+    root = _Reader(outputs, "outputs")
+    if "promotion" not in root.data:
+        keys = ", ".join(sorted(root.data)) or "none"
+        raise OutputsError(
+            f"outputs.promotion: missing (outputs present: {keys}); is this the DR stack's output?"
+        )
+    r = root.child("promotion")
+    dns = r.child("dns")
+    objectives = r.child("objectives")
+    tiers = objectives.child("tiers")
+    return Promotion(
+        service=r.text("service"),
+        strategy=r.text("strategy"),
+        stack=r.text("stack"),
+        primary_region=r.text("primary_region"),
+        dr_region=r.text("dr_region"),
+        promoted=r.flag("promoted"),
+        databases=[_database(d) for d in r.children("databases")],
+        services=[_service(s) for s in r.children("services")],
+        dns=DnsTarget(
+            zone_id=dns.text("zone_id"),
+            record_name=dns.text("record_name"),
+            primary_health_check_id=dns.text("primary_health_check_id"),
+            dr_health_check_id=dns.text("dr_health_check_id"),
+            dr_endpoint=dns.text("dr_endpoint"),
+            health_check_path=dns.text("health_check_path"),
+            primary_health_alarm=dns.text("primary_health_alarm"),
+            alarm_region=dns.text("alarm_region"),
+        ),
+        objectives=Objectives(
+            rto_seconds=objectives.number("rto_seconds"),
+            rpo_seconds=objectives.number("rpo_seconds"),
+            tiers={
+                name: TierObjectives(
+                    rto_seconds=tiers.child(name).number("rto_seconds"),
+                    rpo_seconds=(
+                        tiers.child(name).number("rpo_seconds")
+                        if tiers.child(name).data.get("rpo_seconds") is not None
+                        else None
+                    ),
+                )
+                for name in tiers.data
+            },
+        ),
+        operator_role_arn=r.text("operator_role_arn"),
+    )
