@@ -1,0 +1,55 @@
+"""An AWS emulator on 127.0.0.1: moto's ThreadedMotoServer, with what the product needs switched on."""
+
+from __future__ import annotations
+
+import logging
+import os
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from moto.server import ThreadedMotoServer
+
+# Fake credentials: whatever the machine has, nothing talks to a real account.
+EMULATOR_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+@dataclass(frozen=True)
+class Emulator:
+    endpoint_url: str
+
+    def environment(self, region: str) -> dict[str, str]:
+        """What a process needs to use the emulator through the standard AWS credential chain."""
+        return {
+            **EMULATOR_CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
+            pass
+
+
+@contextmanager
+def running_emulator() -> Iterator[Emulator]:
+    """Start moto on a free loopback port; stop it on exit."""
+    # The AWS managed policies the stacks attach (AWS Backup, ECS task execution) exist in moto
+    # only when it is asked to load them.
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield Emulator(f"http://{host}:{port}")
+    finally:
+        server.stop()

@@ -1,0 +1,38 @@
+"""rds-instance-disallow-public-access: plan databases are not reachable from the internet.
+
+Good practice: ``publiclyAccessible`` gives the instance a public address; with a permissive
+security group the data the plan protects is one password away from anyone.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from policies.support import PLAN_CONFIG, RDS_INSTANCE, data_subject
+
+NAME = "rds-instance-disallow-public-access"
+DESCRIPTION = "RDS instances holding plan data are not publicly accessible."
+
+
+def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != RDS_INSTANCE:
+        return
+    subject = data_subject(args, ["rds"])
+    if args.props.get("publiclyAccessible") is True:
+        report(f"publiclyAccessible is true; {subject.label} must not be reachable from the internet", None)
+
+
+POLICY = ResourceValidationPolicy(
+    name=NAME,
+    description=DESCRIPTION,
+    validate=validate,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    severity=Severity.HIGH,
+    config_schema=PLAN_CONFIG,
+)

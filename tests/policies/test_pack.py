@@ -1,0 +1,314 @@
+"""The pack as a whole: what it registers, how it is configured, and what unknown values do."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pulumi_policy.policy as policy_sdk
+import pytest
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import proto
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
+from policies.support import PlanUnavailableError, plan_path
+from scripts.check_policies import (
+    UNKNOWN,
+    InputError,
+    PolicyConfig,
+    check,
+    configure,
+    parse_pack_config,
+    read_json,
+    run_pack,
+    states_from_preview,
+    states_from_stack_export,
+)
+from tests.conftest import ALL_PLANS, DEFAULT_PLAN, ROOT
+from tests.policies.conftest import EXAMPLES, pack, plan_at, run
+from tests.policies.synthetic import RDS_INSTANCE, stack_states, urn, without
+from tests.policies.synthetic import changed as set_prop
+
+PACK_DIR = ROOT / "policies"
+NAME = re.compile(r"^(rds|backup|s3|route53|ecs)-[a-z0-9]+-(enable|configure|disallow|require)-[a-z0-9-]+$")
+DB = "orders-database-db"
+
+# name: (severity, enforcement level, kind): what docs/policies.md promises.
+POLICIES = {
+    "rds-instance-require-backup-retention": ("critical", "mandatory", "resource"),
+    "rds-instance-enable-multi-az": ("medium", "advisory", "resource"),
+    "rds-instance-enable-deletion-protection": ("medium", "advisory", "resource"),
+    "rds-instance-require-customer-key": ("high", "advisory", "resource"),
+    "rds-instance-disallow-public-access": ("high", "advisory", "resource"),
+    "rds-instance-require-final-snapshot": ("medium", "advisory", "resource"),
+    "rds-instance-require-backup-replication": ("critical", "mandatory", "stack"),
+    "rds-instance-require-coverage": ("critical", "mandatory", "stack"),
+    "backup-plan-require-frequency": ("critical", "mandatory", "resource"),
+    "backup-plan-require-retention": ("critical", "mandatory", "resource"),
+    "backup-plan-require-dr-copy": ("critical", "mandatory", "resource"),
+    "backup-plan-require-coverage": ("critical", "mandatory", "stack"),
+    "backup-vault-require-compliance-lock": ("critical", "mandatory", "stack"),
+    "s3-bucket-enable-versioning": ("high", "mandatory", "stack"),
+    "s3-bucket-require-object-lock": ("critical", "mandatory", "stack"),
+    "s3-bucket-require-kms-encryption": ("high", "advisory", "stack"),
+    "s3-bucket-disallow-public-access": ("high", "advisory", "stack"),
+    "s3-bucket-require-dr-replication": ("critical", "mandatory", "stack"),
+    "s3-bucket-require-version-retention": ("critical", "mandatory", "stack"),
+    "s3-bucket-require-coverage": ("critical", "mandatory", "stack"),
+    "route53-record-require-health-check": ("critical", "mandatory", "stack"),
+    "ecs-service-require-capacity": ("high", "mandatory", "resource"),
+    "ecs-service-require-coverage": ("high", "mandatory", "stack"),
+}
+SEVERITIES = {
+    proto.POLICY_SEVERITY_LOW: "low",
+    proto.POLICY_SEVERITY_MEDIUM: "medium",
+    proto.POLICY_SEVERITY_HIGH: "high",
+    proto.POLICY_SEVERITY_CRITICAL: "critical",
+}
+LEVELS = {proto.ADVISORY: "advisory", proto.MANDATORY: "mandatory"}
+KINDS = {proto.POLICY_TYPE_RESOURCE: "resource", proto.POLICY_TYPE_STACK: "stack"}
+
+
+def info() -> proto.AnalyzerInfo:
+    return pack().GetAnalyzerInfo(None, None)
+
+
+def test_pack__registers_every_policy_with_its_severity_level_and_kind() -> None:
+    registered = {
+        p.name: (SEVERITIES[p.severity], LEVELS[p.enforcementLevel], KINDS[p.policy_type])
+        for p in info().policies
+    }
+    assert registered == POLICIES
+
+
+def test_pack__one_module_per_policy_named_for_it() -> None:
+    modules = {p.stem for p in PACK_DIR.glob("*.py")} - {"__main__", "support"}
+    assert modules == {name.replace("-", "_") for name in POLICIES}
+    assert all(NAME.match(name) for name in POLICIES), [n for n in POLICIES if not NAME.match(n)]
+
+
+def test_pack__every_policy_takes_the_plan_as_configuration() -> None:
+    for policy in info().policies:
+        schema = json_format.MessageToDict(policy.configSchema.properties)
+        assert schema["plan"]["type"] == "string", policy.name
+        assert schema["plan"]["default"] == "continuity-plan.yaml", policy.name
+        assert policy.description, policy.name
+
+
+def test_pack__runs_with_the_python_runtime_in_its_own_virtualenv() -> None:
+    manifest = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
+    assert manifest["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
+    assert "pulumi-policy==" in (PACK_DIR / "requirements.txt").read_text()
+
+
+def test_docs__list_every_policy_with_its_severity_and_level() -> None:
+    # GIVEN the policy table of docs/policies.md  THEN it matches what the pack registers
+    rows = re.findall(
+        r"^\| `([a-z0-9-]+)` \| (\w+) \| (\w+) \| (\w+) \|", (ROOT / "docs" / "policies.md").read_text(), re.M
+    )
+    assert {name: (severity, level, kind) for name, severity, level, kind in rows} == POLICIES
+
+
+def test_unknown_sentinel__is_the_sdks() -> None:
+    assert UNKNOWN == UNKNOWN_STRING_VALUE
+
+
+def test_unknown_value__is_reported_as_the_sdk_reports_it_not_passed() -> None:
+    # GIVEN a retention computed from another resource, unknown during preview
+    states = set_prop(stack_states(plan_at(DEFAULT_PLAN), "primary"), DB, "backupRetentionPeriod", UNKNOWN)
+    # WHEN the pack runs
+    found = [v for v in run(states).violations if v.policy == "rds-instance-require-backup-retention"]
+    # THEN one advisory says the policy could not run, rather than a pass or a crash
+    assert [(v.urn, v.message, v.enforcement) for v in found] == [
+        (
+            urn("primary", RDS_INSTANCE, DB),
+            "can't run policy 'rds-instance-require-backup-retention' from policy pack 'continuity@v0.0.1' during "
+            "preview: string value at .backupRetentionPeriod can't be known during preview",
+            "advisory",
+        )
+    ]
+
+
+def test_unknown_tags__stop_the_policies_that_need_them_while_the_rest_still_judge() -> None:
+    # GIVEN the database's tags unknown, and a service below its capacity
+    states = set_prop(stack_states(plan_at(DEFAULT_PLAN), "primary"), DB, "tags", UNKNOWN)
+    states = set_prop(states, "orders-api-service", "desiredCount", 1.0)
+    result = run(states)
+    # THEN the capacity is still judged, and whatever needed the tags says it could not run
+    assert [v.policy for v in result.mandatory] == ["ecs-service-require-capacity"]
+    advisories = [v for v in result.violations if v.enforcement == "advisory"]
+    assert advisories
+    assert all(v.message.endswith("string value at .tags can't be known during preview") for v in advisories)
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration, reconciled as the CLI does
+
+
+def broken_primary() -> list:
+    states = set_prop(stack_states(plan_at(DEFAULT_PLAN), "primary"), DB, "backupRetentionPeriod", 2.0)
+    return set_prop(states, DB, "multiAz", False)
+
+
+def levels_of(result_violations: list) -> set[tuple[str, str]]:
+    return {(v.policy, v.enforcement) for v in result_violations}
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        pytest.param(
+            {},
+            {
+                ("rds-instance-require-backup-retention", "mandatory"),
+                ("rds-instance-enable-multi-az", "advisory"),
+            },
+            id="pack_levels",
+        ),
+        pytest.param({"all": "disabled"}, set(), id="all_disabled"),
+        pytest.param(
+            {"all": "advisory"},
+            {
+                ("rds-instance-require-backup-retention", "advisory"),
+                ("rds-instance-enable-multi-az", "advisory"),
+            },
+            id="all_advisory",
+        ),
+        pytest.param(
+            {"all": "advisory", "rds-instance-enable-multi-az": "mandatory"},
+            {
+                ("rds-instance-require-backup-retention", "advisory"),
+                ("rds-instance-enable-multi-az", "mandatory"),
+            },
+            id="policy_level_after_all",
+        ),
+        pytest.param(
+            {"rds-instance-require-backup-retention": {"enforcementLevel": "disabled"}},
+            {("rds-instance-enable-multi-az", "advisory")},
+            id="one_policy_disabled",
+        ),
+        pytest.param(
+            {"rds-instance-enable-multi-az": "remediate"},
+            {
+                ("rds-instance-require-backup-retention", "mandatory"),
+                ("rds-instance-enable-multi-az", "mandatory"),
+            },
+            id="remediate_reported_as_mandatory",
+        ),
+    ],
+)
+def test_configuration__enforcement_levels(config: dict, expected: set) -> None:
+    result = check(broken_primary(), DEFAULT_PLAN, parse_pack_config(config, "cfg.json"), pack())
+    assert levels_of(result.violations) == expected
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        pytest.param(
+            {"all": "loud"}, 'cfg.json: "all": "loud" is not a valid enforcement level', id="bad_level"
+        ),
+        pytest.param(
+            {"rds-instance-enable-multi-az": {"enforcementLevel": "loud"}},
+            'cfg.json: "rds-instance-enable-multi-az".enforcementLevel: "loud" is not a valid enforcement level',
+            id="bad_level_in_object",
+        ),
+        pytest.param(
+            {"rds-instance-enable-multi-az": 3},
+            'cfg.json: "rds-instance-enable-multi-az": 3 is not a valid value; must be a string or object',
+            id="bad_value",
+        ),
+    ],
+)
+def test_configuration__malformed_file(config: dict, message: str) -> None:
+    with pytest.raises(InputError) as raised:
+        parse_pack_config(config, "cfg.json")
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        pytest.param(
+            {"rds-instance-enable-multiaz": "mandatory"},
+            "policy pack config: no policy named rds-instance-enable-multiaz in pack continuity",
+            id="unknown_policy",
+        ),
+        pytest.param(
+            {"rds-instance-enable-multi-az": {"plan": 5}},
+            "policy pack config: rds-instance-enable-multi-az: 5 is not of type 'string'",
+            id="schema_violation",
+        ),
+    ],
+)
+def test_configuration__refused(config: dict, message: str) -> None:
+    with pytest.raises(InputError) as raised:
+        configure(pack(), None, parse_pack_config(config, "cfg.json"))
+    assert str(raised.value) == message
+
+
+def test_configuration__plan_from_the_file_resolved_against_the_repository() -> None:
+    # GIVEN a katya stack and a config file naming the katya plan relative to the repository
+    katya = stack_states(plan_at(EXAMPLES / "katya.yaml"), "primary")
+    config = {name: PolicyConfig(None, {"plan": "examples/plans/katya.yaml"}) for name in POLICIES}
+    configure(pack(), None, config)
+    # WHEN the pack runs without --plan  THEN it judges against katya, so the stack passes
+    assert run_pack(pack(), katya).violations == []
+
+
+def test_plan_path__relative_to_the_repository_absolute_as_given(tmp_path: Path) -> None:
+    assert plan_path(None) == ROOT / "continuity-plan.yaml"
+    assert plan_path({"plan": "examples/plans/katya.yaml"}) == ROOT / "examples/plans/katya.yaml"
+    assert plan_path({"plan": str(tmp_path / "p.yaml")}) == tmp_path / "p.yaml"
+
+
+def test_plan_unavailable__stops_the_analyzer_with_the_reason(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    with pytest.raises(PlanUnavailableError, match=f"^{re.escape(str(missing))}: no such file$"):
+        check(without(stack_states(plan_at(DEFAULT_PLAN), "primary"), DB), missing, None, pack())
+
+
+# ---------------------------------------------------------------------------------------------
+# The checker's shortcut through the SDK changes nothing the policies see
+
+
+def equivalence_cases() -> list:
+    cases = []
+    for plan in ALL_PLANS:
+        for role in ("primary", "dr"):
+            for preview in (False, True):
+                cases.append(
+                    pytest.param(
+                        plan,
+                        stack_states(plan_at(plan), role, preview=preview),
+                        id=f"{plan.stem}-{role}-{'preview' if preview else 'state'}",
+                    )
+                )
+    fixtures = ROOT / "tests" / "policies" / "fixtures"
+    cases.append(
+        pytest.param(
+            DEFAULT_PLAN,
+            states_from_stack_export(read_json(fixtures / "stack-export-primary.json"), "export"),
+            id="export-fixture",
+        )
+    )
+    cases.append(
+        pytest.param(
+            DEFAULT_PLAN,
+            states_from_preview(read_json(fixtures / "preview-dr.json"), "preview"),
+            id="preview-fixture",
+        )
+    )
+    return cases
+
+
+@pytest.mark.parametrize(("plan", "states"), equivalence_cases())
+def test_remembered_conversions__same_result_as_the_sdk_alone(plan: Path, states: list) -> None:
+    configure(pack(), plan)
+    broken = set_prop(states, states[-1].name, "tags", UNKNOWN) if states[-1].inputs.get("tags") else states
+    for variant in (states, broken):
+        assert run_pack(pack(), variant, remember=True) == run_pack(pack(), variant, remember=False)
+    assert policy_sdk.json_format is json_format
+    assert policy_sdk.deserialize_properties is deserialize_properties
