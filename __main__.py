@@ -226,6 +226,7 @@ def primary(plan: Plan, cfg: StackConfig, settings: Settings, account_id: str) -
         pulumi.export("load_balancer_dns_name", services.load_balancer_dns_name)
         pulumi.export("health_check_id", dns.health_check_id)
         pulumi.export("primary_health_alarm_name", alarms.health_alarm_names["health"])
+        pulumi.export("primary_health_alarm_arn", alarms.health_alarm_arns["health"])
         pulumi.export("record_names", host_names(plan, cfg, services.front.name))
 
 
@@ -351,7 +352,15 @@ def dr(plan: Plan, cfg: StackConfig, settings: Settings, account_id: str) -> Non
             health_check_ids=[
                 c for c in (primary_health_check, dns.health_check_id if dns else None) if c is not None
             ],
-            alarm_arns=alarms.alarm_arns,
+            # The failover's safety step also reads the primary's health alarm (in us-east-1).
+            alarm_arns=[
+                *alarms.alarm_arns,
+                *([require(ref, stack, "primary_health_alarm_arn")] if dns else []),
+            ],
+            hosted_zone_ids=[aws.route53.get_zone(name=cfg.hosted_zone, private_zone=False).zone_id]
+            if dns
+            else [],
+            kms_key_arns=[key.key_arn],
             trusted_principals=cfg.operator_principals,
             tags=parts["base"],
         ),

@@ -42,6 +42,7 @@ class AlarmsArgs:
 class Alarms(pulumi.ComponentResource):
     topic_arn: pulumi.Output[str]
     health_alarm_names: dict[str, pulumi.Output[str]]
+    health_alarm_arns: dict[str, pulumi.Output[str]]
     alarm_arns: list[pulumi.Output[str]]
 
     def __init__(self, name: str, args: AlarmsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -51,6 +52,7 @@ class Alarms(pulumi.ComponentResource):
         self._subscribe(f"{name}-topic", topic, args.emails)
         self.alarm_arns = []
         self.health_alarm_names = {}
+        self.health_alarm_arns = {}
         if args.health_checks:
             health_topic = topic
             if args.region != ROUTE53_METRICS_REGION:
@@ -80,6 +82,7 @@ class Alarms(pulumi.ComponentResource):
                     opts=child,
                 )
                 self.health_alarm_names[suffix] = alarm.name
+                self.health_alarm_arns[suffix] = alarm.arn
                 self.alarm_arns.append(alarm.arn)
         for metric in ("NumberOfBackupJobsFailed", "NumberOfCopyJobsFailed"):
             alarm = aws.cloudwatch.MetricAlarm(

@@ -23,6 +23,8 @@ class OperatorRoleArgs:
     ecs_service_arns: Sequence[pulumi.Input[str]]
     health_check_ids: Sequence[pulumi.Input[str]]
     alarm_arns: Sequence[pulumi.Input[str]]
+    hosted_zone_ids: Sequence[pulumi.Input[str]] = ()
+    kms_key_arns: Sequence[pulumi.Input[str]] = ()
     # Who may assume the role; the account's own principals (with sts:AssumeRole) by default.
     trusted_principals: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
@@ -53,7 +55,7 @@ class OperatorRole(pulumi.ComponentResource):
         )
 
         def document(values: list[list[str]]) -> str:
-            databases, clusters, services, checks, alarms = values
+            databases, clusters, services, checks, alarms, zones, keys = values
             scope = OperatorScope(
                 account_id=args.account_id,
                 primary_region=args.primary_region,
@@ -63,6 +65,8 @@ class OperatorRole(pulumi.ComponentResource):
                 ecs_service_arns=services,
                 health_check_ids=checks,
                 alarm_arns=alarms,
+                hosted_zone_ids=zones,
+                kms_key_arns=keys,
             )
             return json.dumps(operator_policy_document(scope))
 
@@ -75,6 +79,8 @@ class OperatorRole(pulumi.ComponentResource):
                 pulumi.Output.all(*args.ecs_service_arns),
                 pulumi.Output.all(*args.health_check_ids),
                 pulumi.Output.all(*args.alarm_arns),
+                pulumi.Output.all(*args.hosted_zone_ids),
+                pulumi.Output.all(*args.kms_key_arns),
             ).apply(document),
             tags=args.tags,
             opts=child,

@@ -1,0 +1,388 @@
+"""The failover's AWS work: read the live state, promote, scale, route, record.
+
+Each function re-reads what it acts on and does only what is still needed, so any of them can be
+run again after a crash or a failure. They report progress through a ``state`` callback and
+return what they did, in the past tense, for the report.
+
+Where each call goes: RDS, ECS, Application Auto Scaling and the replica's CloudWatch metric are
+in the DR region; Route 53 is global (its control plane is us-east-1); the primary health alarm
+is in ``dns.alarm_region`` (Route 53 metrics exist only in us-east-1). Nothing here calls the
+primary region's RDS or ECS: they may be down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from continuity.outputs import DatabaseTarget, Promotion, ServiceTarget
+from operations import cloudwatch, ecs, rds, route53
+from operations.aws import Aws, describe_error, is_unreachable
+from operations.clock import Clock, poll_until
+from operations.errors import StepFailed
+from operations.failover.checks import PROMOTED_KEY, Assessment, DatabaseState, DnsState, ServiceState
+from operations.failover.safety import SafetySignals
+from operations.stack_outputs import PulumiCli, config_set_command, last_line
+from operations.tasks import run_all
+
+State = Callable[[str], None]  # progress: what a target is doing now
+Did = Callable[[str], None]  # the report: a change made, in the past tense, as soon as it is made
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How often to poll and how long to wait. Defaults suit AWS; tests and the benchmark scale them."""
+
+    poll_seconds: float = 5.0
+    # Promotion "can take several minutes or longer" and a restore longer still (RDS User Guide).
+    database_timeout: float = 3600.0
+    # Fargate tasks start, then pass the load balancer's health check (30 s interval by default).
+    service_timeout: float = 1200.0
+    # Route 53 sees a change after request interval x failure threshold (30 s x 3 by default).
+    dns_timeout: float = 600.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 1: preflight (reads only)
+
+
+def _database_state(promotion: Promotion, aws: Aws, clock: Clock, target: DatabaseTarget) -> DatabaseState:
+    client = aws.client("rds", promotion.dr_region)
+    instance = rds.describe_instance(client, target.identifier)
+    state = DatabaseState(target, promotion.dr_region, instance)
+    if target.mode == "restore":
+        if instance is None:
+            assert target.automated_backups_arn is not None
+            state.backups = rds.describe_replicated_backups(client, target.automated_backups_arn)
+            if state.backups is not None and state.backups.latest is not None:
+                behind = (clock.now() - state.backups.latest).total_seconds()
+                state.lag = cloudwatch.LagReading(
+                    max(0.0, behind), state.backups.latest, "latest restorable time"
+                )
+        else:
+            state.lag = cloudwatch.LagReading(None, None, "restored by an earlier run")
+        return state
+    try:
+        state.lag = cloudwatch.replica_lag(
+            aws.client("cloudwatch", promotion.dr_region), target.identifier, clock.now()
+        )
+    except Exception as exc:
+        # Lag is reported, never required: a failover is not held up by a metrics read.
+        state.lag = cloudwatch.LagReading(None, None, f"not read: {describe_error(exc)}")
+    return state
+
+
+def _service_state(promotion: Promotion, aws: Aws, target: ServiceTarget) -> ServiceState:
+    view = ecs.describe_service(aws.client("ecs", promotion.dr_region), target.cluster, target.service)
+    scaling = None
+    if target.scalable_target is not None:
+        scaling = ecs.describe_scalable_target(
+            aws.client("application-autoscaling", promotion.dr_region), target.scalable_target
+        )
+    return ServiceState(target, view, scaling)
+
+
+def _dns_state(promotion: Promotion, aws: Aws, concurrent: bool) -> DnsState:
+    dns = promotion.dns
+    r53 = aws.route53()
+    reads: dict[str, Callable[[], Any]] = {
+        "primary": lambda: route53.get_health_check(r53, dns.primary_health_check_id),
+        "dr": lambda: route53.get_health_check(r53, dns.dr_health_check_id),
+        "records": lambda: route53.records_named(r53, dns.zone_id, dns.record_name),
+    }
+    results = run_all(reads, concurrent=concurrent)
+    unknowns = []
+    for name, outcome in results.items():
+        if outcome.error is not None:
+            # Route 53's control plane is in us-east-1, which may be the failed region: an
+            # unreachable API is an unknown, not a reason to refuse the database failover.
+            if not is_unreachable(outcome.error):
+                raise outcome.error
+            unknowns.append(f"{name}: Route 53 not reachable ({describe_error(outcome.error)})")
+    return DnsState(
+        record_name=dns.record_name,
+        primary_health_check_id=dns.primary_health_check_id,
+        dr_health_check_id=dns.dr_health_check_id,
+        primary=results["primary"].value,
+        dr=results["dr"].value,
+        records=results["records"].value,
+        unknowns=unknowns,
+    )
+
+
+def assess(promotion: Promotion, aws: Aws, clock: Clock, *, concurrent: bool = True) -> Assessment:
+    """Read every target's live state, all at once. An error reading the DR region fails the step."""
+    reads: dict[str, Callable[[], DatabaseState | ServiceState | DnsState]] = {}
+    for i, db in enumerate(promotion.databases):
+        reads[f"db{i}"] = partial(_database_state, promotion, aws, clock, db)
+    for i, svc in enumerate(promotion.services):
+        reads[f"svc{i}"] = partial(_service_state, promotion, aws, svc)
+    reads["dns"] = partial(_dns_state, promotion, aws, concurrent)
+    results = run_all(reads, concurrent=concurrent, interrupt=clock.interrupt)
+    failed = [o.error for o in results.values() if o.error is not None]
+    if failed:
+        raise StepFailed("; ".join(dict.fromkeys(describe_error(e) for e in failed))) from failed[0]
+    values = {key: o.value for key, o in results.items()}
+    databases = [
+        v for i in range(len(promotion.databases)) if isinstance(v := values[f"db{i}"], DatabaseState)
+    ]
+    services = [v for i in range(len(promotion.services)) if isinstance(v := values[f"svc{i}"], ServiceState)]
+    dns = values["dns"]
+    assert isinstance(dns, DnsState)
+    return Assessment(read_at=clock.now(), databases=databases, services=services, dns=dns)
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 2: safety signals (reads only)
+
+
+def read_safety_signals(promotion: Promotion, aws: Aws, *, concurrent: bool = True) -> SafetySignals:
+    dns = promotion.dns
+
+    def health() -> route53.HealthVerdict:
+        return route53.health_status(aws.route53(), dns.primary_health_check_id)
+
+    def alarm() -> cloudwatch.AlarmView | None:
+        return cloudwatch.describe_alarm(aws.client("cloudwatch", dns.alarm_region), dns.primary_health_alarm)
+
+    reads: dict[str, Callable[[], object]] = {"health": health, "alarm": alarm}
+    results = run_all(reads, concurrent=concurrent)
+    h, a = results["health"], results["alarm"]
+    verdict = h.value if isinstance(h.value, route53.HealthVerdict) else None
+    alarm_view = a.value if isinstance(a.value, cloudwatch.AlarmView) else None
+    if a.error is not None:
+        alarm_error: str | None = f"not read: {describe_error(a.error)}"
+    else:
+        alarm_error = "not found" if alarm_view is None else None
+    return SafetySignals(
+        health_check_id=dns.primary_health_check_id,
+        alarm_name=dns.primary_health_alarm,
+        alarm_region=dns.alarm_region,
+        health=verdict,
+        health_error=None if h.error is None else f"not read: {describe_error(h.error)}",
+        alarm=alarm_view,
+        alarm_error=alarm_error,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 3: promote (or restore) each database
+
+
+def promote_database(
+    promotion: Promotion,
+    target: DatabaseTarget,
+    *,
+    aws: Aws,
+    clock: Clock,
+    timing: Timing,
+    state: State,
+    did: Did,
+) -> None:
+    client = aws.client("rds", promotion.dr_region)
+    ident = target.identifier
+    requested = False
+
+    def report(view: rds.InstanceView | None) -> str:
+        return "not found" if view is None else view.describe()
+
+    def settled(view: rds.InstanceView | None) -> bool:
+        # Stop polling when the instance is writable, broken, gone, or (once) a replica to promote.
+        if view is None:
+            # A restore just requested may take a moment to be listed.
+            return not (target.mode == "restore" and requested)
+        if view.broken or view.writable:
+            return True
+        return target.mode == "replica" and view.is_replica and view.status == rds.AVAILABLE and not requested
+
+    def fetch() -> rds.InstanceView | None:
+        return rds.describe_instance(client, ident)
+
+    view = fetch()
+    while True:
+        if view is None:
+            if target.mode == "replica":
+                raise StepFailed(f"{ident} not found in {promotion.dr_region}")
+            if requested:
+                raise StepFailed(f"{ident}: restore requested but the instance does not exist")
+            assert target.automated_backups_arn is not None
+            state(f"{ident}: restoring from {target.automated_backups_arn}")
+            if rds.restore_latest(
+                client,
+                automated_backups_arn=target.automated_backups_arn,
+                identifier=ident,
+                subnet_group=target.subnet_group,
+                security_group_ids=target.security_group_ids,
+                instance_class=target.instance_class,
+                multi_az=target.multi_az,
+                deletion_protection=target.deletion_protection,
+                backup_retention_days=target.backup_retention_days,
+                tags={"continuity:service": promotion.service, "continuity:restored-by": "promote_dr"},
+            ):
+                did(
+                    f"restored {ident} from the replicated automated backups {target.automated_backups_arn} "
+                    "at the latest restorable time"
+                )
+            requested = True
+        elif view.broken:
+            raise StepFailed(f"{ident} is {view.status}; it will not become writable by waiting")
+        elif view.writable:
+            break
+        elif target.mode == "replica" and view.is_replica and view.status == rds.AVAILABLE and not requested:
+            state(f"{ident}: promoting")
+            if rds.promote_read_replica(client, ident, target.backup_retention_days):
+                did(
+                    f"promoted {ident} from read replica to a standalone instance "
+                    f"(backups kept {target.backup_retention_days} days)"
+                )
+            requested = True
+        view = poll_until(
+            fetch,
+            settled,
+            clock=clock,
+            timeout=timing.database_timeout,
+            interval=timing.poll_seconds,
+            what=ident,
+            describe=report,
+            on_state=lambda text: state(f"{ident}: {text}"),
+        )
+    state(f"{ident}: writable")
+    changes = rds.modifications_needed(
+        view,
+        multi_az=target.multi_az,
+        deletion_protection=target.deletion_protection,
+        backup_retention_days=target.backup_retention_days,
+    )
+    if changes:
+        rds.modify_instance(client, ident, changes)
+        did(
+            f"modified {ident}: "
+            + ", ".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in changes.items())
+            + " (applied immediately; Multi-AZ converts online)"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 4: scale each service
+
+
+def scale_service(
+    promotion: Promotion,
+    target: ServiceTarget,
+    *,
+    aws: Aws,
+    clock: Clock,
+    timing: Timing,
+    state: State,
+    did: Did,
+) -> None:
+    full = target.full_desired_count
+    if target.scalable_target is not None:
+        autoscaling = aws.client("application-autoscaling", promotion.dr_region)
+        scaling = ecs.describe_scalable_target(autoscaling, target.scalable_target)
+        if scaling is None:
+            raise StepFailed(f"autoscaling target {target.scalable_target} is not registered")
+        if scaling.minimum < full:
+            # The minimum first: a scale-in policy must not undo the new desired count.
+            maximum = max(scaling.maximum, full)
+            ecs.set_scaling_bounds(autoscaling, target.scalable_target, full, maximum)
+            did(f"raised the autoscaling minimum of {target.name} from {scaling.minimum} to {full}")
+    client = aws.client("ecs", promotion.dr_region)
+    view = ecs.describe_service(client, target.cluster, target.service)
+    if view is None:
+        raise StepFailed(f"service {target.service} not found in cluster {target.cluster}")
+    if view.desired < full:
+        ecs.set_desired_count(client, target.cluster, target.service, full)
+        did(f"scaled {target.name} in {promotion.dr_region} from {view.desired} to {full} tasks")
+
+    def fetch() -> ecs.ServiceView | None:
+        return ecs.describe_service(client, target.cluster, target.service)
+
+    def steady(v: ecs.ServiceView | None) -> bool:
+        return v is None or v.steady_at(full) or v.rollout_state == "FAILED"
+
+    final = poll_until(
+        fetch,
+        steady,
+        clock=clock,
+        timeout=timing.service_timeout,
+        interval=timing.poll_seconds,
+        what=f"service {target.name}",
+        describe=lambda v: "not found" if v is None else v.describe(),
+        on_state=lambda text: state(f"{target.name}: {text}"),
+    )
+    if final is None:
+        raise StepFailed(f"service {target.service} disappeared from cluster {target.cluster}")
+    if not final.steady_at(full):
+        raise StepFailed(f"service {target.name}: deployment rollout FAILED ({final.describe()})")
+    state(f"{target.name}: {final.describe()}, steady")
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 5: route traffic
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    notes: list[str]
+    switch_seconds: int | None
+
+
+def route_traffic(
+    promotion: Promotion, *, aws: Aws, clock: Clock, timing: Timing, state: State, did: Did
+) -> RouteResult:
+    dns = promotion.dns
+    r53 = aws.route53()
+    notes: list[str] = []
+    primary = route53.get_health_check(r53, dns.primary_health_check_id)
+    if primary is None:
+        raise StepFailed(f"Route 53 health check {dns.primary_health_check_id} (primary) not found")
+    if not primary.inverted:
+        state("inverting the primary health check")
+        route53.invert_health_check(r53, dns.primary_health_check_id)
+        did(
+            f"moved {dns.record_name} to {promotion.dr_region}: inverted the primary's "
+            f"Route 53 health check {dns.primary_health_check_id}, so DNS answers with the DR record"
+        )
+    verdict = poll_until(
+        lambda: route53.health_status(r53, dns.dr_health_check_id),
+        lambda v: v.healthy is True,
+        clock=clock,
+        timeout=timing.dns_timeout,
+        interval=timing.poll_seconds,
+        what=f"Route 53 health check {dns.dr_health_check_id} (DR)",
+        describe=lambda v: v.describe(),
+        on_state=lambda text: state(f"DR endpoint: {text}"),
+    )
+    notes.append(f"DR endpoint {dns.dr_endpoint}: {verdict.describe()}")
+    notes.append(
+        f"Route 53 acts on the inverted check within about {primary.switch_seconds}s "
+        f"(every {primary.request_interval}s, {primary.failure_threshold} failures); "
+        "resolvers follow within the record's TTL"
+    )
+    return RouteResult(notes, primary.switch_seconds)
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 6: record
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    done: bool  # the config was written (or already said so)
+    actions: list[str]
+    notes: list[str]
+
+
+def record_promoted(promotion: Promotion, pulumi: PulumiCli) -> RecordResult:
+    command = config_set_command(promotion.stack, PROMOTED_KEY, "true")
+    if not pulumi.available:
+        return RecordResult(False, [], [f"the Pulumi CLI is not on PATH: run `{command}`"])
+    result = pulumi.config_set(promotion.stack, PROMOTED_KEY, "true")
+    if result.returncode != 0:
+        raise StepFailed(
+            f"`{command}` failed: {last_line(result.stderr)}; run it when the state backend is reachable"
+        )
+    return RecordResult(True, [f"set {PROMOTED_KEY}=true in the config of stack {promotion.stack}"], [])
