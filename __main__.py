@@ -214,6 +214,8 @@ def primary(plan: Plan, cfg: StackConfig, settings: Settings, account_id: str) -
     pulumi.export("kms_key_arn", key.key_arn)
     pulumi.export("db_instance_arns", {item: db.arn for item, db in databases.items()})
     pulumi.export("db_instance_identifiers", {item: db.identifier for item, db in databases.items()})
+    pulumi.export("db_subnet_group_names", {item: db.subnet_group_name for item, db in databases.items()})
+    pulumi.export("db_security_group_ids", {item: db.security_group_id for item, db in databases.items()})
     pulumi.export("bucket_names", {item: b.bucket_name for item, b in buckets.items()})
     pulumi.export("bucket_arns", {item: b.bucket_arn for item, b in buckets.items()})
     pulumi.export("vault_name", backup.vault_name)
@@ -438,15 +440,42 @@ def dr(plan: Plan, cfg: StackConfig, settings: Settings, account_id: str) -> Non
             "alarm_region": "us-east-1",
         }
     pulumi.export("promotion", promotion)
+    region_names = {
+        "vault_name": backup.vault_name,
+        "vault_arn": backup.vault_arn,
+        "kms_key_arn": key.key_arn,
+        "bucket_names": {item: b.bucket_name for item, b in buckets.items()},
+        "db_instance_identifiers": {item: db.identifier for item, db in databases.items()},
+        "db_subnet_group_names": {item: db.subnet_group_name for item, db in databases.items()},
+        "db_security_group_ids": {item: db.security_group_id for item, db in databases.items()},
+        "health_check_id": dns.health_check_id if dns else None,
+        "cluster_name": services.cluster_name if services else None,
+        "service_names": services.service_names if services else {},
+    }
+    pulumi.export(
+        "inventory",
+        {
+            "service": svc,
+            "strategy": plan.strategy,
+            "stack": pulumi.get_stack(),
+            "primary_region": plan.regions.primary,
+            "dr_region": plan.regions.dr,
+            "db_instance_class": cfg.db_instance_class,
+            "drill_history": cfg.drill_history,
+            "regions": {
+                "primary": {name: ref.get_output(name) for name in region_names},
+                "dr": region_names,
+            },
+        },
+    )
     pulumi.export("account_id", account_id)
     pulumi.export("vpc_id", network.vpc_id)
     pulumi.export("vpc_cidr", cfg.vpc_cidr)
-    pulumi.export("kms_key_arn", key.key_arn)
-    pulumi.export("db_instance_identifiers", {item: db.identifier for item, db in databases.items()})
-    pulumi.export("bucket_names", {item: b.bucket_name for item, b in buckets.items()})
+    for name, value in region_names.items():
+        if name not in ("health_check_id", "cluster_name", "service_names"):
+            pulumi.export(name, value)
     pulumi.export("bucket_arns", {item: b.bucket_arn for item, b in buckets.items()})
-    pulumi.export("vault_name", backup.vault_name)
-    pulumi.export("vault_arn", backup.vault_arn)
+    pulumi.export("backup_plan_ids", backup.plan_ids)
     pulumi.export("alarm_topic_arn", alarms.topic_arn)
     pulumi.export("operator_role_arn", operator.role_arn)
     if services is not None and dns is not None:

@@ -30,6 +30,8 @@ class PrimaryDatabase(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     identifier: pulumi.Output[str]
     endpoint: pulumi.Output[str]
+    subnet_group_name: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: PrimaryDatabaseArgs, opts: pulumi.ResourceOptions | None = None
@@ -75,4 +77,14 @@ class PrimaryDatabase(pulumi.ComponentResource):
         self.arn = instance.arn
         self.identifier = instance.identifier
         self.endpoint = instance.address
-        self.register_outputs({"arn": self.arn, "identifier": self.identifier, "endpoint": self.endpoint})
+        self.subnet_group_name = subnets.name
+        self.security_group_id = group.id
+        self.register_outputs(
+            {
+                "arn": self.arn,
+                "identifier": self.identifier,
+                "endpoint": self.endpoint,
+                "subnet_group_name": self.subnet_group_name,
+                "security_group_id": self.security_group_id,
+            }
+        )

@@ -71,6 +71,13 @@ class _Reader:
             raise OutputsError(f"{self.path}.{key}: expected a list of text, found {value!r}")
         return list(value)
 
+    def names(self, key: str) -> dict[str, str]:
+        """A mapping of plan item to a name or id (empty when the stack has none)."""
+        value = self.data.get(key) or {}
+        if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+            raise OutputsError(f"{self.path}.{key}: expected a mapping of text, found {value!r}")
+        return dict(value)
+
     def child(self, key: str) -> _Reader:
         return _Reader(self._get(key), f"{self.path}.{key}")
 
@@ -250,4 +257,82 @@ def parse_promotion(outputs: object) -> Promotion:
             },
         ),
         operator_role_arn=r.text("operator_role_arn"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# `inventory`: what the operations scripts read in both regions (readiness, restore tests,
+# drills, failback), named by the DR stack, which sees the primary's outputs.
+
+
+@dataclass(frozen=True)
+class RegionInventory:
+    region: str
+    vault_name: str
+    vault_arn: str
+    kms_key_arn: str
+    bucket_names: dict[str, str]  # data item -> bucket
+    db_instance_identifiers: dict[str, str]  # data item -> instance
+    db_subnet_group_names: dict[str, str]
+    db_security_group_ids: dict[str, str]
+    health_check_id: str | None
+    cluster_name: str | None
+    service_names: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Inventory:
+    service: str
+    strategy: str
+    stack: str
+    primary_region: str
+    dr_region: str
+    db_instance_class: str
+    drill_history: str  # a file path or s3://bucket/key
+    primary: RegionInventory
+    dr: RegionInventory
+
+    def region(self, role: str) -> RegionInventory:
+        if role not in ("primary", "dr"):
+            raise OutputsError(f"no region {role!r}: expected primary or dr")
+        return self.primary if role == "primary" else self.dr
+
+
+def _region(r: _Reader, region: str) -> RegionInventory:
+    return RegionInventory(
+        region=region,
+        vault_name=r.text("vault_name"),
+        vault_arn=r.text("vault_arn"),
+        kms_key_arn=r.text("kms_key_arn"),
+        bucket_names=r.names("bucket_names"),
+        db_instance_identifiers=r.names("db_instance_identifiers"),
+        db_subnet_group_names=r.names("db_subnet_group_names"),
+        db_security_group_ids=r.names("db_security_group_ids"),
+        health_check_id=r.optional_text("health_check_id"),
+        cluster_name=r.optional_text("cluster_name"),
+        service_names=r.names("service_names"),
+    )
+
+
+def parse_inventory(outputs: object) -> Inventory:
+    """The ``inventory`` output of a DR stack's outputs document."""
+    root = _Reader(outputs, "outputs")
+    if "inventory" not in root.data:
+        keys = ", ".join(sorted(root.data)) or "none"
+        raise OutputsError(
+            f"outputs.inventory: missing (outputs present: {keys}); is this the DR stack's output?"
+        )
+    r = root.child("inventory")
+    regions = r.child("regions")
+    primary_region, dr_region = r.text("primary_region"), r.text("dr_region")
+    return Inventory(
+        service=r.text("service"),
+        strategy=r.text("strategy"),
+        stack=r.text("stack"),
+        primary_region=primary_region,
+        dr_region=dr_region,
+        db_instance_class=r.text("db_instance_class"),
+        drill_history=r.text("drill_history"),
+        primary=_region(regions.child("primary"), primary_region),
+        dr=_region(regions.child("dr"), dr_region),
     )

@@ -244,5 +244,5 @@ def read_stack_config(values: Mapping[str, str | None], region: str, plan: Plan)
         services=_service_runtime(plan, values),
         certificate_arn=certificate,
         operator_principals=[str(p) for p in principals],
-        drill_history=_text(values, "drillHistory", ""),
+        drill_history=_text(values, "drillHistory", "reports/continuity-history.jsonl"),
     )

@@ -16,7 +16,7 @@ import pytest
 
 from continuity import tags
 from continuity.derive import Settings, derive, object_lock_retention
-from continuity.outputs import parse_promotion
+from continuity.outputs import parse_inventory, parse_promotion
 from continuity.plan import Plan, load_plan
 from continuity.schedule import longest_gap
 from offline.program import RecordedResource, StackRun, run_program
@@ -454,6 +454,15 @@ def test_dr_stack(path: Path) -> None:
     run = dr_run(path)
     run_checks(DR, load_plan(path), run)
     plan = load_plan(path)
+    inventory = parse_inventory(run.outputs)
+    assert (
+        set(inventory.dr.bucket_names)
+        == set(inventory.primary.bucket_names)
+        == {b.data_item for b in derive(plan).buckets}
+    )
+    assert set(inventory.primary.db_instance_identifiers) == {r.data_item for r in derive(plan).rds}
+    assert inventory.primary.vault_name == f"{plan.service}-primary"
+    assert inventory.dr.vault_name == f"{plan.service}-dr"
     if any(s.compute == "ecs" for s in plan.services.values()):
         promotion = parse_promotion(run.outputs)
         assert [d.data_item for d in promotion.databases] == [r.data_item for r in derive(plan).rds]
