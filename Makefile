@@ -1,5 +1,5 @@
 # Two commands for a newcomer on a fresh machine (python3 >= 3.11 and make are all it needs):
-#   make demo   set up, then run the main job locally
+#   make demo   set up, then rehearse the whole DR lifecycle on an emulated AWS
 #   make test   set up, then lint and run the whole test suite (what CI runs)
 PYTHON ?= python3
 VENV := venv
@@ -16,9 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constr
 setup: $(STAMP)
 
 demo: setup
-	$(BIN)/python scripts/validate_plan.py continuity-plan.yaml
-	$(BIN)/python scripts/preview.py --stack primary
-	$(BIN)/python scripts/preview.py --stack dr
+	$(BIN)/python scripts/rehearse.py
 
 test: lint unit
 

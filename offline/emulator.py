@@ -14,6 +14,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -22,15 +23,13 @@ from botocore.exceptions import ClientError
 from pulumi.runtime import mocks as pm
 
 from offline.mocks import OfflineMocks
+from offline.moto_fidelity import Fidelity, ReplicatedBackups
 from offline.moto_server import EMULATOR_CREDENTIALS
 
 Handler = Callable[["EmulatedMocks", str, dict[str, Any], str], tuple[str, dict[str, Any]]]
 HANDLERS: dict[str, Handler] = {}
 # Types the emulator cannot create, and why (moto 5.2.5 does not implement their APIs).
 UNSUPPORTED = {
-    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (
-        "moto does not implement StartDBInstanceAutomatedBackupsReplication"
-    ),
     "aws:backup/selection:Selection": "moto does not implement CreateBackupSelection",
 }
 
@@ -75,10 +74,12 @@ class EmulatedMocks(OfflineMocks):
         stack_outputs: dict[str, dict[str, Any]] | None,
         endpoint_url: str,
         emulation: Emulation,
+        fidelity: Fidelity,
     ) -> None:
         super().__init__(region, stack_outputs)
         self.endpoint_url = endpoint_url
         self.emulation = emulation
+        self.fidelity = fidelity
         self._clients: dict[tuple[str, str], Any] = {}
         self._clients_lock = threading.Lock()
 
@@ -433,6 +434,38 @@ def _instance(m: EmulatedMocks, name: str, p: dict[str, Any], region: str) -> tu
     return _instance_outputs(db)
 
 
+@handles("aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")
+def _backups_replication(
+    m: EmulatedMocks, name: str, p: dict[str, Any], region: str
+) -> tuple[str, dict[str, Any]]:
+    # moto has no automated-backup replication; the fidelity layer keeps what AWS would.
+    source_arn = p["sourceDbInstanceArn"]
+    source = m.client("rds", source_arn.split(":")[3]).describe_db_instances(DBInstanceIdentifier=source_arn)
+    identifier = source["DBInstances"][0]["DBInstanceIdentifier"]
+    account = source_arn.split(":")[4]
+    backup_id = hashlib.sha256(source_arn.encode()).hexdigest()[:26]
+    arn = f"arn:aws:rds:{region}:{account}:auto-backup:ab-{backup_id}"
+    m.fidelity.replicate_backups(
+        ReplicatedBackups(
+            arn=arn,
+            source_arn=source_arn,
+            source_identifier=identifier,
+            source_region=source_arn.split(":")[3],
+            region=region,
+            retention_days=whole(p.get("retentionPeriod", 7)),
+            started=datetime.now(UTC),
+        )
+    )
+    m.emulation.notes.append(
+        (
+            "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
+            name,
+            "kept by the emulator's fidelity layer (moto does not implement it)",
+        )
+    )
+    return arn, {"arn": arn}
+
+
 # ---------------------------------------------------------------------------------------------
 # S3
 
@@ -524,9 +557,21 @@ HANDLERS["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"] = _s3_side(
         },
     )
 )
-HANDLERS["aws:s3/bucketPolicy:BucketPolicy"] = _s3_side(
-    lambda s3, b, p: s3.put_bucket_policy(Bucket=b, Policy=p["policy"])
-)
+
+
+@handles("aws:s3/bucketPolicy:BucketPolicy")
+def _bucket_policy(m: EmulatedMocks, name: str, p: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
+    # moto enforces bucket policies but ignores their conditions: the TLS-only Deny (condition
+    # aws:SecureTransport false) would refuse every request, over TLS or not. Kept as declared
+    # (the policy pack judges it) and listed, not applied.
+    m.emulation.notes.append(
+        (
+            "aws:s3/bucketPolicy:BucketPolicy",
+            name,
+            "not applied: moto ignores policy conditions, so a TLS-only Deny denies all",
+        )
+    )
+    return p["bucket"], {}
 
 
 def _put_lifecycle(s3: Any, bucket: str, p: dict[str, Any]) -> None:

@@ -1,0 +1,608 @@
+"""The local rehearsal: the whole disaster-recovery lifecycle on an emulated AWS.
+
+Stage by stage: start the emulator, deploy the primary then the DR stack (the real program, its
+resources created in the emulator), check both with the policy pack, write data (rows to a stand-in
+for each database, objects to the backup buckets, and show that a locked object cannot be
+deleted), declare a regional outage (the primary's health check starts failing), fail over with
+`scripts/promote_dr.py` as a real process, verify what it did and the data it lost, judge the
+promoted DR region with `scripts/dr_readiness.py`, and write the drill report.
+
+What the emulator cannot do, the rehearsal does in the open and says so: RDS and S3 replicate no
+data in moto, so a SQLite file stands in for each database (its replica applies rows older than
+the replica lag) and objects are copied to the DR bucket as S3 replication would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from continuity.derive import RDS_PITR_RPO, derive
+from continuity.durations import describe_seconds
+from continuity.outputs import Inventory, Promotion, parse_inventory, parse_promotion
+from continuity.plan import Plan, load_plan
+from offline.emulator import EmulatedMocks, Emulation
+from offline.moto_fidelity import Fidelity, aws_fidelity
+from offline.moto_server import EMULATOR_CREDENTIALS, Emulator, running_emulator
+from offline.program import ROOT, StackRun, run_program, stack_config
+from operations.clock import SystemClock
+from operations.progress import Progress
+from operations.report import md_table
+from scripts.check_policies import check, load_pack, states_from_run
+
+# A cross-region replica typically trails its source by seconds; AWS states no bound, so the
+# rehearsal picks one well inside every RPO and reports what it costs.
+DEFAULT_REPLICA_LAG = timedelta(seconds=5)
+# A row every 5 seconds for the last 10 minutes: longer than the 5 minutes point-in-time
+# recovery trails by, so a restore (backup-restore) brings some rows back and loses the rest.
+ROWS = 120
+ROW_INTERVAL = timedelta(seconds=5)
+OBJECTS_PER_BUCKET = 3
+
+
+class RehearsalFailed(Exception):
+    """A stage did not do what it should; the message says what."""
+
+
+@dataclass
+class StageRecord:
+    key: str
+    title: str
+    ok: bool | None = None
+    seconds: float = 0.0
+    detail: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    started_at: datetime | None = None
+
+
+@dataclass
+class RehearsalResult:
+    plan_path: str
+    work_dir: Path
+    stages: list[StageRecord]
+    started_at: datetime
+    seconds: float = 0.0
+    reports: dict[str, str] = field(default_factory=dict)
+    emulator_url: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.stages)
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan_path,
+            "ok": self.ok,
+            "started_at": self.started_at.isoformat(),
+            "seconds": round(self.seconds, 3),
+            "work_dir": str(self.work_dir),
+            "reports": self.reports,
+            "emulator": self.emulator_url,
+            "stages": [
+                {
+                    "stage": s.key,
+                    "title": s.title,
+                    "ok": s.ok,
+                    "seconds": round(s.seconds, 3),
+                    "detail": s.detail,
+                    "data": s.data,
+                }
+                for s in self.stages
+            ],
+        }
+
+
+@dataclass
+class _Context:
+    plan: Plan
+    plan_path: Path
+    work: Path
+    emulator: Emulator
+    fidelity: Fidelity
+    emulation: Emulation
+    replica_lag: timedelta
+    primary: StackRun | None = None
+    dr: StackRun | None = None
+    outputs_file: Path | None = None
+    promotion: Promotion | None = None
+    inventory: Inventory | None = None
+    outage_at: datetime | None = None
+    failover_report: dict[str, Any] = field(default_factory=dict)
+    readiness_report: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str, region: str) -> Any:
+        return boto3.session.Session(
+            aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=EMULATOR_CREDENTIALS["AWS_SESSION_TOKEN"],
+            region_name=region,
+        ).client(service, endpoint_url=self.emulator.endpoint_url)
+
+    def deploy(self, stack: str, primary_outputs: dict[str, Any] | None = None) -> StackRun:
+        def mocks(region: str, outputs: dict[str, dict[str, Any]]) -> EmulatedMocks:
+            return EmulatedMocks(region, outputs, self.emulator.endpoint_url, self.emulation, self.fidelity)
+
+        return run_program(stack, self.plan_path, mocks_factory=mocks, primary_outputs=primary_outputs)
+
+    def script(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run one of the operational scripts as an engineer would, against the emulator."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(self.emulator.environment(self.plan.regions.dr))
+        env["PATH"] = f"{self.work / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        return subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / name), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=self.work,
+            check=False,
+            timeout=600,
+        )
+
+
+Stage = Callable[[_Context, StageRecord], None]
+
+
+# ---------------------------------------------------------------------------------------------
+# Stages
+
+
+def _deploy_primary(ctx: _Context, rec: StageRecord) -> None:
+    project, config = stack_config("primary")
+    zone = config[f"{project}:hostedZone"]
+    # The stacks use an existing public zone (config hostedZone): the team's domain, here emulated.
+    ctx.client("route53", "us-east-1").create_hosted_zone(Name=zone, CallerReference=f"rehearsal-{zone}")
+    ctx.primary = ctx.deploy("primary")
+    created = [c for c in ctx.emulation.created if c[2]]
+    rec.data = {"resources": len([r for r in ctx.primary.resources if r.custom]), "created": len(created)}
+    rec.detail = f"{rec.data['resources']} resources in {ctx.plan.regions.primary}"
+
+
+def _deploy_dr(ctx: _Context, rec: StageRecord) -> None:
+    assert ctx.primary is not None
+    before = len(ctx.emulation.created)
+    ctx.dr = ctx.deploy("dr", primary_outputs=ctx.primary.outputs)
+    # What `pulumi stack output --json --show-secrets --stack dr` prints, saved as docs/failover.md asks.
+    ctx.outputs_file = ctx.work / "dr-outputs.json"
+    ctx.outputs_file.write_text(json.dumps(ctx.dr.outputs, indent=2, default=str))
+    ctx.inventory = parse_inventory(ctx.dr.outputs)
+    if "promotion" in ctx.dr.outputs and "dns" in ctx.dr.outputs["promotion"]:
+        ctx.promotion = parse_promotion(ctx.dr.outputs)
+    not_emulated = sorted({(t, reason) for t, _, reason in ctx.emulation.not_emulated})
+    rec.data = {
+        "resources": len([r for r in ctx.dr.resources if r.custom]),
+        "created": len(ctx.emulation.created) - before,
+        "not_emulated": [{"type": t, "reason": reason} for t, reason in not_emulated],
+        "notes": [{"type": t, "name": n, "note": note} for t, n, note in ctx.emulation.notes],
+    }
+    rec.detail = (
+        f"{rec.data['resources']} resources in {ctx.plan.regions.dr}; "
+        f"outputs saved to {ctx.outputs_file.name}; "
+        f"not emulated: {', '.join(t.rsplit(':', 1)[1] for t, _ in not_emulated) or 'none'}"
+    )
+
+
+def _check_policies(ctx: _Context, rec: StageRecord) -> None:
+    assert ctx.primary is not None
+    assert ctx.dr is not None
+    pack = load_pack()
+    found: dict[str, dict[str, Any]] = {}
+    for run in (ctx.primary, ctx.dr):
+        result = check(states_from_run(run), ctx.plan_path, None, pack)
+        found[run.stack] = {
+            "mandatory": [f"{v.policy}: {v.message}" for v in result.mandatory],
+            "advisory": len(result.violations) - len(result.mandatory),
+        }
+    rec.data = found
+    mandatory = sum(len(v["mandatory"]) for v in found.values())
+    rec.detail = ", ".join(
+        f"{s}: {len(v['mandatory'])} mandatory, {v['advisory']} advisory" for s, v in found.items()
+    )
+    if mandatory:
+        raise RehearsalFailed(f"the policy pack found {mandatory} mandatory violation(s): {found}")
+
+
+def _standin(ctx: _Context, identifier: str) -> sqlite3.Connection:
+    (ctx.work / "data").mkdir(exist_ok=True)
+    db = sqlite3.connect(ctx.work / "data" / f"{identifier}.sqlite")
+    db.execute("CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, written_at TEXT NOT NULL)")
+    return db
+
+
+def _write_data(ctx: _Context, rec: StageRecord) -> None:
+    assert ctx.inventory is not None
+    now = datetime.now(UTC)
+    databases = []
+    dr_db = ctx.inventory.dr.db_instance_identifiers
+    for item, identifier in ctx.inventory.primary.db_instance_identifiers.items():
+        rows = [(i, (now - (ROWS - 1 - i) * ROW_INTERVAL).isoformat()) for i in range(ROWS)]
+        with _standin(ctx, identifier) as primary:
+            primary.executemany("INSERT OR REPLACE INTO orders VALUES (?, ?)", rows)
+        replica_mode = ctx.plan.replicated_database
+        lag = ctx.replica_lag if replica_mode else RDS_PITR_RPO
+        with _standin(ctx, dr_db[item]) as standby:
+            standby.executemany(
+                "INSERT OR REPLACE INTO orders VALUES (?, ?)",
+                [r for r in rows if datetime.fromisoformat(r[1]) <= now - lag],
+            )
+            # How far the DR copy reaches: the replica's position, or the latest restorable time.
+            standby.execute("CREATE TABLE IF NOT EXISTS copy (through TEXT NOT NULL)")
+            standby.execute("DELETE FROM copy")
+            standby.execute("INSERT INTO copy VALUES (?)", ((now - lag).isoformat(),))
+        if replica_mode:
+            # What RDS publishes for a replica: how far behind it is, in seconds.
+            ctx.client("cloudwatch", ctx.plan.regions.dr).put_metric_data(
+                Namespace="AWS/RDS",
+                MetricData=[
+                    {
+                        "MetricName": "ReplicaLag",
+                        "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": dr_db[item]}],
+                        "Timestamp": now - timedelta(minutes=m),
+                        "Value": lag.total_seconds(),
+                        "Unit": "Seconds",
+                    }
+                    for m in range(5)
+                ],
+            )
+        databases.append({"data_item": item, "rows": ROWS, "dr_copy_behind_seconds": lag.total_seconds()})
+    buckets = []
+    locked: tuple[str, str, str] | None = None
+    for item, bucket in ctx.inventory.primary.bucket_names.items():
+        s3 = ctx.client("s3", ctx.plan.regions.primary)
+        copies = ctx.client("s3", ctx.plan.regions.dr)
+        replicated = item in ctx.inventory.dr.bucket_names and ctx.plan.data[item].copy_to_dr
+        for n in range(OBJECTS_PER_BUCKET):
+            key = f"rehearsal/{item}-{n}.json"
+            body = json.dumps({"item": item, "n": n, "written_at": now.isoformat()}).encode()
+            put = s3.put_object(Bucket=bucket, Key=key, Body=body)
+            if replicated:
+                # S3 replication (moto replicates nothing), done here as the replication rule would.
+                copies.put_object(Bucket=ctx.inventory.dr.bucket_names[item], Key=key, Body=body)
+            if locked is None and ctx.plan.data[item].immutable:
+                locked = (bucket, key, put["VersionId"])
+        buckets.append({"data_item": item, "objects": OBJECTS_PER_BUCKET, "copied_to_dr": replicated})
+    worm = "no immutable data in the plan"
+    if locked is not None:
+        bucket, key, version = locked
+        try:
+            ctx.client("s3", ctx.plan.regions.primary).delete_object(
+                Bucket=bucket, Key=key, VersionId=version
+            )
+        except ClientError as err:
+            worm = f"deleting {key} (version {version[:8]}…) refused: {err.response['Error']['Code']}"
+        else:
+            raise RehearsalFailed(
+                f"a locked object version was deleted from {bucket}: Object Lock did not hold"
+            )
+    rec.data = {"databases": databases, "buckets": buckets, "object_lock": worm}
+    rec.detail = (
+        f"{ROWS} rows per database over {describe_seconds((ROWS - 1) * ROW_INTERVAL.total_seconds())}, "
+        f"{OBJECTS_PER_BUCKET} objects per bucket; {worm}"
+    )
+
+
+def _declare_outage(ctx: _Context, rec: StageRecord) -> None:
+    assert ctx.promotion is not None
+    dns = ctx.promotion.dns
+    ctx.outage_at = datetime.now(UTC)
+    ctx.fidelity.declare_outage(dns.primary_health_check_id)
+    ctx.client("cloudwatch", dns.alarm_region).set_alarm_state(
+        AlarmName=dns.primary_health_alarm,
+        StateValue="ALARM",
+        StateReason="rehearsal: regional outage declared",
+    )
+    rec.data = {"declared_at": ctx.outage_at.isoformat(), "health_check": dns.primary_health_check_id}
+    rec.detail = (
+        f"{ctx.plan.regions.primary} down: health check {dns.primary_health_check_id[:8]}… failing, "
+        f"{dns.primary_health_alarm} in ALARM"
+    )
+
+
+def _fail_over(ctx: _Context, rec: StageRecord) -> None:
+    assert ctx.outputs_file is not None
+    report = ctx.work / "reports" / "promote-dr.json"
+    done = ctx.script("promote_dr.py", "--outputs", str(ctx.outputs_file), "--yes", "--report", str(report))
+    (ctx.work / "reports" / "promote-dr.log").write_text(done.stdout + done.stderr)
+    rec.data = {"exit_code": done.returncode, "report": str(report)}
+    if done.returncode != 0:
+        raise RehearsalFailed(
+            f"promote_dr.py exited {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"
+        )
+    ctx.failover_report = json.loads(report.read_text())
+    rto = ctx.failover_report.get("rto") or {}
+    rec.data.update(outcome=ctx.failover_report.get("outcome"), rto=rto, rpo=ctx.failover_report.get("rpo"))
+    rec.detail = f"{ctx.failover_report.get('outcome')} (exit 0); report {report.relative_to(ctx.work)}"
+
+
+def _verify(ctx: _Context, rec: StageRecord) -> None:
+    assert ctx.promotion is not None
+    assert ctx.inventory is not None
+    assert ctx.outage_at is not None
+    p = ctx.promotion
+    problems: list[str] = []
+    rds = ctx.client("rds", p.dr_region)
+    for db in p.databases:
+        found = rds.describe_db_instances(DBInstanceIdentifier=db.identifier)["DBInstances"][0]
+        if found.get("ReadReplicaSourceDBInstanceIdentifier"):
+            problems.append(f"{db.identifier} is still a replica")
+        if bool(found.get("MultiAZ")) != db.multi_az:
+            problems.append(f"{db.identifier} MultiAZ {found.get('MultiAZ')}, plan {db.multi_az}")
+    ecs = ctx.client("ecs", p.dr_region)
+    for service in p.services:
+        found = ecs.describe_services(cluster=service.cluster, services=[service.service])["services"][0]
+        if found["desiredCount"] != service.full_desired_count:
+            problems.append(
+                f"{service.name} desired {found['desiredCount']}, plan {service.full_desired_count}"
+            )
+    route53 = ctx.client("route53", "us-east-1")
+    check = route53.get_health_check(HealthCheckId=p.dns.primary_health_check_id)["HealthCheck"]
+    if not check["HealthCheckConfig"].get("Inverted"):
+        problems.append("the primary health check is not inverted: Route 53 would still answer PRIMARY")
+    observed = route53.get_health_check_status(HealthCheckId=p.dns.dr_health_check_id)[
+        "HealthCheckObservations"
+    ]
+    healthy_at = datetime.now(UTC)
+    if not any(o["StatusReport"]["Status"].startswith("Success") for o in observed):
+        problems.append("the DR endpoint does not answer its health check")
+    # The data the failover lost: rows the primary took that its DR copy never saw.
+    lost = []
+    for item, identifier in ctx.inventory.primary.db_instance_identifiers.items():
+        with (
+            _standin(ctx, identifier) as primary,
+            _standin(ctx, ctx.inventory.dr.db_instance_identifiers[item]) as dr,
+        ):
+            through = dr.execute("SELECT through FROM copy").fetchone()[0]
+            found = primary.execute("SELECT COUNT(*) FROM orders WHERE written_at > ?", (through,))
+            missing = found.fetchone()[0]
+        window = (ctx.outage_at - datetime.fromisoformat(through)).total_seconds()
+        rpo = ctx.plan.rpo_of(ctx.plan.data[item])
+        lost.append(
+            {
+                "data_item": item,
+                "rows_lost": missing,
+                "seconds_lost": window,
+                "rpo_seconds": rpo.seconds,
+                "rpo_met": window <= rpo.seconds,
+            }
+        )
+        if window > rpo.seconds:
+            problems.append(f"data item {item}: lost {describe_seconds(window)} of writes, RPO {rpo}")
+    rto_seconds = (healthy_at - ctx.outage_at).total_seconds()
+    rec.data = {"rto_seconds": rto_seconds, "rto_target_seconds": p.objectives.rto_seconds, "data_lost": lost}
+    if rto_seconds > p.objectives.rto_seconds:
+        problems.append(
+            f"RTO {describe_seconds(rto_seconds)} over the plan's "
+            f"{describe_seconds(p.objectives.rto_seconds)}"
+        )
+    rec.detail = (
+        f"DR answering {describe_seconds(rto_seconds)} after the outage "
+        f"(plan {describe_seconds(p.objectives.rto_seconds)}); "
+        + "; ".join(f"{x['data_item']}: {x['rows_lost']} rows lost" for x in lost)
+    )
+    if problems:
+        raise RehearsalFailed("; ".join(problems))
+
+
+def _readiness(ctx: _Context, rec: StageRecord) -> None:
+    assert ctx.outputs_file is not None
+    report = ctx.work / "reports" / "readiness.json"
+    done = ctx.script(
+        "dr_readiness.py",
+        "--outputs",
+        str(ctx.outputs_file),
+        "--plan",
+        str(ctx.plan_path),
+        "--json",
+        "--report",
+        str(report),
+    )
+    (ctx.work / "reports" / "readiness.log").write_text(done.stdout + done.stderr)
+    # Exit 1 is a judgement (findings), not a failure to judge.
+    if done.returncode not in (0, 1):
+        raise RehearsalFailed(
+            f"dr_readiness.py exited {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"
+        )
+    ctx.readiness_report = json.loads(report.read_text())
+    checks = ctx.readiness_report.get("checks", [])
+    counts = {
+        verdict: sum(1 for c in checks if c.get("verdict") == verdict)
+        for verdict in ("pass", "fail", "unknown")
+    }
+    rec.data = {"exit_code": done.returncode, "counts": counts, "report": str(report)}
+    rec.detail = (
+        f"{counts['pass']} pass, {counts['fail']} fail, {counts['unknown']} unknown (exit {done.returncode})"
+    )
+
+
+def _drill_report(ctx: _Context, rec: StageRecord) -> None:
+    assert ctx.outage_at is not None
+    path = ctx.work / "reports" / "drill.md"
+    path.write_text(drill_markdown(ctx))
+    rec.data = {"report": str(path)}
+    rec.detail = f"written to {path.relative_to(ctx.work)}"
+
+
+def drill_markdown(ctx: _Context) -> str:
+    """Targets against actuals per tier, the failover's timeline, and what to improve."""
+    assert ctx.outage_at is not None
+    report = ctx.failover_report
+    settings = derive(ctx.plan)
+    steps = report.get("steps", [])
+    out = [
+        f"# Rehearsal drill: {ctx.plan.service} fails over from {ctx.plan.regions.primary} "
+        f"to {ctx.plan.regions.dr}",
+        "",
+        f"Regional outage declared at {ctx.outage_at.isoformat(timespec='seconds')}; failover outcome: "
+        f"**{report.get('outcome')}**.",
+        "",
+        "## Targets against actuals",
+        "",
+    ]
+    rto = (report.get("rto") or {}).get("achieved_seconds")
+    rows = []
+    for tier, (rto_target, rpo_target) in settings.objectives.tiers.items():
+        used = [s for s in settings.services if s.tier == tier] + [r for r in settings.rds if r.tier == tier]
+        if not used:
+            continue
+        lag = (report.get("rpo") or {}).get("replica_lag_seconds")
+        rows.append(
+            [
+                tier,
+                describe_seconds(rto_target),
+                describe_seconds(rto) if rto is not None else "-",
+                "-" if rpo_target is None else describe_seconds(rpo_target),
+                "-" if lag is None else describe_seconds(lag),
+            ]
+        )
+    out.append(md_table(["tier", "RTO target", "RTO achieved", "RPO target", "RPO at the cut"], rows))
+    out += [
+        "",
+        "## Timeline",
+        "",
+        "```mermaid",
+        "gantt",
+        "    dateFormat  YYYY-MM-DDTHH:mm:ss",
+        "    axisFormat %H:%M:%S",
+    ]
+    out.append("    section failover")
+    for step in steps:
+        start, end = step.get("started_at"), step.get("ended_at")
+        if start and end:
+            seconds = max(
+                1, round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds())
+            )
+            out.append(f"    {step.get('title', step.get('step'))} :{start[:19]}, {seconds}s")
+    out += ["```", "", "## To improve", ""]
+    findings = [c for c in ctx.readiness_report.get("checks", []) if c.get("verdict") != "pass"]
+    out += [
+        f"- {c.get('check')}: {c.get('verdict')} ({c.get('measured')}; target {c.get('target')})"
+        for c in findings
+    ] or ["- nothing: every readiness check passed"]
+    return "\n".join(out) + "\n"
+
+
+STAGES: list[tuple[str, str, Stage]] = [
+    ("deploy-primary", "Deploy the primary stack", _deploy_primary),
+    ("deploy-dr", "Deploy the DR stack", _deploy_dr),
+    ("policies", "Check both stacks with the policy pack", _check_policies),
+    ("data", "Write data", _write_data),
+    ("outage", "Declare a regional outage", _declare_outage),
+    ("failover", "Fail over (scripts/promote_dr.py)", _fail_over),
+    ("verify", "Verify the failover", _verify),
+    ("readiness", "Judge the promoted DR region (scripts/dr_readiness.py)", _readiness),
+    ("drill", "Write the drill report", _drill_report),
+]
+
+
+_PULUMI_SHIM = '''#!{python}
+"""Stands in for the Pulumi CLI during the rehearsal: records what it was asked, changes nothing."""
+import json, pathlib, sys
+log = pathlib.Path(__file__).resolve().parent.parent / "pulumi-calls.jsonl"
+with log.open("a") as out:
+    out.write(json.dumps(sys.argv[1:]) + "\\n")
+'''
+
+
+def _prepare(work: Path) -> None:
+    (work / "reports").mkdir(parents=True, exist_ok=True)
+    (work / "bin").mkdir(exist_ok=True)
+    shim = work / "bin" / "pulumi"
+    # The failover records `promoted: true` with the Pulumi CLI; here it must not touch a real stack.
+    shim.write_text(_PULUMI_SHIM.format(python=sys.executable))
+    shim.chmod(0o755)
+
+
+@contextmanager
+def _emulated() -> Iterator[tuple[Emulator, Fidelity]]:
+    with ExitStack() as stack:
+        emulator = stack.enter_context(running_emulator())
+        fidelity = stack.enter_context(aws_fidelity(Fidelity()))
+        yield emulator, fidelity
+
+
+def rehearse(
+    plan_path: Path,
+    work: Path,
+    progress: Progress,
+    *,
+    keep: Callable[[Emulator], None] | None = None,
+    replica_lag: timedelta = DEFAULT_REPLICA_LAG,
+) -> RehearsalResult:
+    """Run every stage; stop at the first that fails. ``keep`` is called with the emulator still
+    running (to explore it) before it stops."""
+    plan = load_plan(plan_path)
+    _prepare(work)
+    clock = SystemClock()
+    result = RehearsalResult(
+        str(plan_path), work, [StageRecord(k, t) for k, t, _ in STAGES], datetime.now(UTC)
+    )
+    started = time.monotonic()
+    with _emulated() as (emulator, fidelity):
+        result.emulator_url = emulator.endpoint_url
+        ctx = _Context(plan, plan_path.resolve(), work, emulator, fidelity, Emulation(), replica_lag)
+        for record, (_, title, stage) in zip(result.stages, STAGES, strict=True):
+            record.started_at = clock.now()
+            progress.step_started(record.key, title)
+            began = time.monotonic()
+            try:
+                stage(ctx, record)
+            except RehearsalFailed as err:
+                record.ok, record.detail = False, str(err)
+            except Exception as err:
+                record.ok, record.detail = False, f"{type(err).__name__}: {err}"
+            else:
+                record.ok = True
+            record.seconds = time.monotonic() - began
+            progress.step_finished(record.key, "done" if record.ok else "FAILED", record.detail)
+            if not record.ok:
+                break
+        if keep is not None:
+            keep(emulator)
+    result.seconds = time.monotonic() - started
+    result.reports = {
+        name: str(path)
+        for name, path in (
+            ("failover", work / "reports" / "promote-dr.md"),
+            ("readiness", work / "reports" / "readiness.md"),
+            ("drill", work / "reports" / "drill.md"),
+            ("summary", work / "reports" / "rehearsal.md"),
+        )
+        if path.exists() or name == "summary"
+    }
+    (work / "reports" / "rehearsal.json").write_text(json.dumps(result.as_data(), indent=2, default=str))
+    (work / "reports" / "rehearsal.md").write_text(summary_markdown(result))
+    return result
+
+
+def summary_markdown(result: RehearsalResult) -> str:
+    rows = [
+        [
+            s.title,
+            "ok" if s.ok else ("FAILED" if s.ok is False else "not run"),
+            describe_seconds(s.seconds),
+            s.detail,
+        ]
+        for s in result.stages
+    ]
+    return "\n".join(
+        [
+            f"# Rehearsal of {result.plan_path}: {'passed' if result.ok else 'FAILED'} "
+            f"in {describe_seconds(result.seconds)}",
+            "",
+            md_table(["stage", "result", "time", "detail"], rows),
+            "",
+        ]
+    )
