@@ -7,6 +7,7 @@ It reads stack config, loads the plan, and composes components; every number com
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,14 @@ from components.backup_bucket import BackupBucket, BackupBucketArgs
 from components.backup_vault import BackupVault, BackupVaultArgs, vault_arn
 from components.bucket_replication import BucketReplication, BucketReplicationArgs, ReplicatedBucket
 from components.encryption import Encryption, EncryptionArgs
-from components.failover_dns import FailoverDns, FailoverDnsArgs
+from components.failover_dns import FailoverDns, FailoverDnsArgs, FailoverTarget
+from components.kubernetes_backups import KubernetesBackups, KubernetesBackupsArgs
+from components.kubernetes_cluster import KubernetesCluster, KubernetesClusterArgs
+from components.kubernetes_services import SERVICE_PORT, KubernetesServices, KubernetesServicesArgs
 from components.network import Network, NetworkArgs
 from components.operator_role import OperatorRole, OperatorRoleArgs
 from components.primary_database import PrimaryDatabase, PrimaryDatabaseArgs
-from components.services import Services, ServicesArgs
+from components.services import Services, ServicesArgs, front_service
 from components.standby_database import StandbyDatabase, StandbyDatabaseArgs
 from continuity import tags
 from continuity.derive import Settings, derive
@@ -80,14 +84,14 @@ def region_base(
         f"{svc}-key",
         EncryptionArgs(alias=f"{svc}-{role}", account_id=account_id, region=cfg.region, tags=base),
     )
+    full = role == "primary" or cfg.promoted
+    capacity = {s.name: s.full_desired_count if full else s.warm_desired_count for s in settings.services}
+    front = front_service(settings.services).name if settings.services else ""
+    names = host_names(plan, cfg, front)
     ecs = [s for s in settings.services if s.compute == "ecs"]
     services = None
     if ecs:
-        desired = {
-            s.name: s.full_desired_count if (role == "primary" or cfg.promoted) else s.warm_desired_count
-            for s in ecs
-        }
-        front = min(ecs, key=lambda s: s.rto.seconds).name
+        desired = {s.name: capacity[s.name] for s in ecs}
         services = Services(
             f"{svc}-app",
             ServicesArgs(
@@ -95,7 +99,7 @@ def region_base(
                 services=ecs,
                 runtime=cfg.services,
                 desired_counts=desired,
-                host_names=host_names(plan, cfg, front),
+                host_names=names,
                 vpc_id=network.vpc_id,
                 public_subnet_ids=network.public_subnet_ids,
                 private_subnet_ids=network.private_subnet_ids,
@@ -138,6 +142,52 @@ def region_base(
             },
         ),
     )
+    cluster = kubernetes = backups = None
+    if cfg.uses_kubernetes:
+        cluster = KubernetesCluster(
+            f"{svc}-cluster",
+            KubernetesClusterArgs(
+                region=cfg.region,
+                account_id=account_id,
+                kubeconfig=pulumi.Config().get_secret("kubeconfig") if cfg.kubeconfig_set else None,
+                eks_cluster_name=cfg.eks_cluster_name,
+            ),
+        )
+        in_cluster = [s for s in settings.services if s.compute == "kubernetes"]
+        if in_cluster:
+            kubernetes = KubernetesServices(
+                f"{svc}-k8s",
+                KubernetesServicesArgs(
+                    services=in_cluster,
+                    namespaces={s.name: plan.services[s.name].namespace or svc for s in in_cluster},
+                    runtime=cfg.services,
+                    replicas={s.name: capacity[s.name] for s in in_cluster},
+                    provider=cluster.provider,
+                    labels=base,
+                ),
+            )
+        if settings.cron_jobs:
+            # read_stack_config requires an EKS cluster (its OIDC provider) for in-cluster data.
+            assert cluster.oidc_provider_arn is not None
+            assert cluster.oidc_issuer is not None
+            backups = KubernetesBackups(
+                f"{svc}-k8s-backups",
+                KubernetesBackupsArgs(
+                    jobs=settings.cron_jobs,
+                    bucket_names={item: b.bucket_name for item, b in buckets.items()},
+                    bucket_arns={item: b.bucket_arn for item, b in buckets.items()},
+                    kms_key_arn=key.key_arn,
+                    region=cfg.region,
+                    upload_image=cfg.backup_upload_image,
+                    oidc_provider_arn=cluster.oidc_provider_arn,
+                    oidc_issuer=cluster.oidc_issuer,
+                    provider=cluster.provider,
+                    tags={
+                        j.data_item: tags.data_tags(plan, role, j.data_item, active=active)
+                        for j in settings.cron_jobs
+                    },
+                ),
+            )
     return {
         "network": network,
         "key": key,
@@ -145,14 +195,59 @@ def region_base(
         "buckets": buckets,
         "backup": backup,
         "base": base,
+        "cluster": cluster,
+        "kubernetes": kubernetes,
+        "k8s_backups": backups,
+        "front": front,
+        "names": names,
     }
 
 
-def failover_dns(
-    plan: Plan, cfg: StackConfig, services: Services | None, failover: str
-) -> FailoverDns | None:
-    if services is None:
+@dataclass
+class EntryPoint:
+    """Where a region answers: the front service's load balancer, and what Route 53 checks there."""
+
+    dns_name: pulumi.Input[str]
+    health_check_path: str
+    port: int
+    protocol: str
+
+
+def entry_point(settings: Settings, parts: dict[str, Any]) -> EntryPoint | None:
+    services: Services | None = parts["services"]
+    kubernetes: KubernetesServices | None = parts["kubernetes"]
+    front = next((s for s in settings.services if s.name == parts["front"]), None)
+    if front is None:
         return None
+    if front.compute == "ecs" and services is not None:
+        return EntryPoint(
+            services.load_balancer_dns_name,
+            front.health_check,
+            services.health_port,
+            services.health_protocol,
+        )
+    if front.compute == "kubernetes" and kubernetes is not None:
+        return EntryPoint(kubernetes.hostnames[front.name], front.health_check, SERVICE_PORT, "HTTP")
+    return None
+
+
+def failover_dns(
+    plan: Plan, cfg: StackConfig, settings: Settings, parts: dict[str, Any], failover: str
+) -> FailoverDns | None:
+    entry = entry_point(settings, parts)
+    if entry is None:
+        return None
+    services: Services | None = parts["services"]
+    kubernetes: KubernetesServices | None = parts["kubernetes"]
+    records = []
+    for s in settings.services:
+        name = parts["names"][s.name]
+        if s.compute == "ecs" and services is not None:
+            records.append(
+                FailoverTarget(name, services.load_balancer_dns_name, services.load_balancer_zone_id)
+            )
+        elif s.compute == "kubernetes" and kubernetes is not None:
+            records.append(FailoverTarget(name, kubernetes.hostnames[s.name], None))
     zone = aws.route53.get_zone(name=cfg.hosted_zone, private_zone=False)
     return FailoverDns(
         f"{plan.service}-dns",
@@ -160,15 +255,39 @@ def failover_dns(
             zone_id=zone.zone_id,
             failover=failover,
             set_identifier=cfg.role,
-            record_names=list(host_names(plan, cfg, services.front.name).values()),
-            target_dns_name=services.load_balancer_dns_name,
-            target_zone_id=services.load_balancer_zone_id,
-            health_check_path=services.front.health_check,
-            health_check_port=services.health_port,
-            health_check_protocol=services.health_protocol,
+            records=records,
+            health_check_target=entry.dns_name,
+            health_check_path=entry.health_check_path,
+            health_check_port=entry.port,
+            health_check_protocol=entry.protocol,
             tags=tags.base_tags(plan, cfg.role),
         ),
     )
+
+
+def kubernetes_inventory(parts: dict[str, Any], plan: Plan, settings: Settings) -> dict[str, Any] | None:
+    cluster: KubernetesCluster | None = parts["cluster"]
+    if cluster is None:
+        return None
+    kubernetes: KubernetesServices | None = parts["kubernetes"]
+    backups: KubernetesBackups | None = parts["k8s_backups"]
+    return {
+        "cluster": cluster.name,
+        "deployments": {
+            s.name: {
+                "namespace": plan.services[s.name].namespace or plan.service,
+                "deployment": kubernetes.deployments[s.name],
+                "autoscaler": kubernetes.autoscalers[s.name],
+            }
+            for s in settings.services
+            if s.compute == "kubernetes" and kubernetes is not None
+        },
+        "cron_jobs": {
+            j.data_item: {"namespace": j.namespace, "cron_job": backups.cron_jobs[j.data_item]}
+            for j in settings.cron_jobs
+            if backups is not None
+        },
+    }
 
 
 def primary(plan: Plan, cfg: StackConfig, settings: Settings, account_id: str) -> None:
@@ -194,7 +313,7 @@ def primary(plan: Plan, cfg: StackConfig, settings: Settings, account_id: str) -
         )
         for r in settings.rds
     }
-    dns = failover_dns(plan, cfg, services, "PRIMARY")
+    dns = failover_dns(plan, cfg, settings, parts, "PRIMARY")
     alarms = Alarms(
         f"{svc}-alarms",
         AlarmsArgs(
@@ -222,14 +341,18 @@ def primary(plan: Plan, cfg: StackConfig, settings: Settings, account_id: str) -
     pulumi.export("vault_arn", backup.vault_arn)
     pulumi.export("backup_plan_ids", backup.plan_ids)
     pulumi.export("alarm_topic_arn", alarms.topic_arn)
-    if services is not None and dns is not None:
+    if services is not None:
         pulumi.export("cluster_name", services.cluster_name)
         pulumi.export("service_names", services.service_names)
         pulumi.export("load_balancer_dns_name", services.load_balancer_dns_name)
+    if dns is not None:
         pulumi.export("health_check_id", dns.health_check_id)
         pulumi.export("primary_health_alarm_name", alarms.health_alarm_names["health"])
         pulumi.export("primary_health_alarm_arn", alarms.health_alarm_arns["health"])
-        pulumi.export("record_names", host_names(plan, cfg, services.front.name))
+        pulumi.export("record_names", parts["names"])
+    kubernetes = kubernetes_inventory(parts, plan, settings)
+    if kubernetes is not None:
+        pulumi.export("kubernetes", kubernetes)
 
 
 def pick(values: pulumi.Output[Any], key: str) -> pulumi.Output[Any]:
@@ -313,7 +436,7 @@ def dr(plan: Plan, cfg: StackConfig, settings: Settings, account_id: str) -> Non
                 tags=parts["base"],
             ),
         )
-    dns = failover_dns(plan, cfg, services, "SECONDARY")
+    dns = failover_dns(plan, cfg, settings, parts, "SECONDARY")
     alarms = Alarms(
         f"{svc}-alarms",
         AlarmsArgs(
@@ -428,14 +551,34 @@ def dr(plan: Plan, cfg: StackConfig, settings: Settings, account_id: str) -> Non
         },
         "operator_role_arn": operator.role_arn,
     }
-    if services is not None and dns is not None and primary_health_check is not None:
+    entry = entry_point(settings, parts)
+    kubernetes: KubernetesServices | None = parts["kubernetes"]
+    cluster: KubernetesCluster | None = parts["cluster"]
+    if kubernetes is not None and cluster is not None:
+        promotion["kubernetes"] = {
+            "cluster": cluster.name,
+            "services": [
+                {
+                    "name": s.name,
+                    "tier": s.tier,
+                    "namespace": plan.services[s.name].namespace or svc,
+                    "deployment": kubernetes.deployments[s.name],
+                    "autoscaler": kubernetes.autoscalers[s.name],
+                    "full_replicas": s.full_desired_count,
+                    "warm_replicas": s.warm_desired_count,
+                }
+                for s in settings.services
+                if s.compute == "kubernetes"
+            ],
+        }
+    if entry is not None and dns is not None and primary_health_check is not None:
         promotion["dns"] = {
             "zone_id": aws.route53.get_zone(name=cfg.hosted_zone, private_zone=False).zone_id,
             "record_name": cfg.record_name,
             "primary_health_check_id": primary_health_check,
             "dr_health_check_id": dns.health_check_id,
-            "dr_endpoint": services.load_balancer_dns_name,
-            "health_check_path": services.front.health_check,
+            "dr_endpoint": entry.dns_name,
+            "health_check_path": entry.health_check_path,
             "primary_health_alarm": require(ref, stack, "primary_health_alarm_name"),
             "alarm_region": "us-east-1",
         }
@@ -451,6 +594,7 @@ def dr(plan: Plan, cfg: StackConfig, settings: Settings, account_id: str) -> Non
         "health_check_id": dns.health_check_id if dns else None,
         "cluster_name": services.cluster_name if services else None,
         "service_names": services.service_names if services else {},
+        "kubernetes": kubernetes_inventory(parts, plan, settings),
     }
     pulumi.export(
         "inventory",
@@ -478,10 +622,11 @@ def dr(plan: Plan, cfg: StackConfig, settings: Settings, account_id: str) -> Non
     pulumi.export("backup_plan_ids", backup.plan_ids)
     pulumi.export("alarm_topic_arn", alarms.topic_arn)
     pulumi.export("operator_role_arn", operator.role_arn)
-    if services is not None and dns is not None:
+    if services is not None:
         pulumi.export("cluster_name", services.cluster_name)
         pulumi.export("service_names", services.service_names)
         pulumi.export("load_balancer_dns_name", services.load_balancer_dns_name)
+    if dns is not None:
         pulumi.export("health_check_id", dns.health_check_id)
 
 

@@ -17,6 +17,17 @@ import pulumi_aws as aws
 # mark an endpoint unhealthy (the 10-second interval costs extra and saves about a minute).
 HEALTH_CHECK_INTERVAL_SECONDS = 30
 HEALTH_CHECK_FAILURE_THRESHOLD = 3
+# A CNAME (to a Kubernetes load balancer, which Route 53 cannot alias) is cached for its TTL: a
+# minute keeps the switch to the DR record within the health check's own detection time.
+CNAME_TTL_SECONDS = 60
+
+
+@dataclass
+class FailoverTarget:
+    record_name: str
+    dns_name: pulumi.Input[str]
+    # The load balancer's canonical zone for an alias record; None for a CNAME.
+    zone_id: pulumi.Input[str] | None
 
 
 @dataclass
@@ -24,9 +35,8 @@ class FailoverDnsArgs:
     zone_id: pulumi.Input[str]
     failover: str  # PRIMARY or SECONDARY
     set_identifier: str
-    record_names: list[str]
-    target_dns_name: pulumi.Input[str]
-    target_zone_id: pulumi.Input[str]
+    records: list[FailoverTarget]
+    health_check_target: pulumi.Input[str]
     health_check_path: str
     health_check_port: int
     health_check_protocol: str
@@ -43,7 +53,7 @@ class FailoverDns(pulumi.ComponentResource):
         check = aws.route53.HealthCheck(
             f"{name}-health",
             type=args.health_check_protocol,
-            fqdn=args.target_dns_name,
+            fqdn=args.health_check_target,
             port=args.health_check_port,
             resource_path=args.health_check_path,
             request_interval=HEALTH_CHECK_INTERVAL_SECONDS,
@@ -51,24 +61,33 @@ class FailoverDns(pulumi.ComponentResource):
             tags={**args.tags, "Name": f"{name}-health"},
             opts=child,
         )
-        for record_name in args.record_names:
-            aws.route53.Record(
-                f"{name}-{record_name}",
-                zone_id=args.zone_id,
-                name=record_name,
-                type="A",
-                set_identifier=args.set_identifier,
-                failover_routing_policies=[{"type": args.failover}],
-                health_check_id=check.id,
-                aliases=[
-                    {
-                        "name": args.target_dns_name,
-                        "zone_id": args.target_zone_id,
-                        "evaluate_target_health": True,
-                    }
-                ],
-                opts=child,
-            )
+        for target in args.records:
+            common = {
+                "zone_id": args.zone_id,
+                "name": target.record_name,
+                "set_identifier": args.set_identifier,
+                "failover_routing_policies": [{"type": args.failover}],
+                "health_check_id": check.id,
+            }
+            if target.zone_id is not None:
+                aws.route53.Record(
+                    f"{name}-{target.record_name}",
+                    type="A",
+                    aliases=[
+                        {"name": target.dns_name, "zone_id": target.zone_id, "evaluate_target_health": True}
+                    ],
+                    opts=child,
+                    **common,  # type: ignore[arg-type]
+                )
+            else:
+                aws.route53.Record(
+                    f"{name}-{target.record_name}",
+                    type="CNAME",
+                    ttl=CNAME_TTL_SECONDS,
+                    records=[target.dns_name],
+                    opts=child,
+                    **common,  # type: ignore[arg-type]
+                )
         self.health_check_id = check.id
         self.health_check_arn = check.arn
         self.register_outputs(

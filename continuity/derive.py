@@ -139,6 +139,11 @@ class CronJobSettings:
     command: str
     schedule: str  # Kubernetes cron, UTC
     longest_gap: timedelta
+    # The same windows AWS Backup gives its jobs: start within an hour, finish within the frequency.
+    starting_deadline_seconds: int
+    active_deadline_seconds: int
+    reads: list[str]
+    bucket_prefix: str  # where in the item's bucket the dumps go
     source: str
 
 
@@ -337,6 +342,7 @@ def cron_jobs_for(plan: Plan) -> list[CronJobSettings]:
         assert item.image is not None, "validated: kubernetes items name an image"
         assert item.command is not None, "validated: kubernetes items name a command"
         schedule = kubernetes_schedule_for(item.frequency, item.at)
+        start, completion = _start_window(item.frequency)
         jobs.append(
             CronJobSettings(
                 data_item=name,
@@ -345,6 +351,10 @@ def cron_jobs_for(plan: Plan) -> list[CronJobSettings]:
                 command=item.command,
                 schedule=schedule,
                 longest_gap=longest_gap_kubernetes(schedule),
+                starting_deadline_seconds=start * 60,
+                active_deadline_seconds=completion * 60,
+                reads=list(item.reads),
+                bucket_prefix=f"{name}/",
                 source=f"data.{name}.frequency {item.frequency}",
             )
         )

@@ -22,6 +22,26 @@ What scripts/promote_dr.py calls, and why:
 | route53:ListResourceRecordSets | preflight: the failover records use the health check it inverts |
 | cloudwatch:GetMetricStatistics | preflight: replica lag |
 | cloudwatch:DescribeAlarms | safety: the primary health alarm |
+
+What the operations toolkit adds (scripts/dr_readiness.py, restore_test.py, dr_drill.py,
+failback.py; the drill also makes every call of promote_dr.py):
+
+| action | script: why |
+|---|---|
+| backup:DescribeBackupVault, ListRecoveryPointsByBackupVault | readiness: locks, recovery points |
+| s3:ListBucket, GetBucketObjectLockConfiguration, GetReplicationConfiguration | readiness: buckets |
+| s3:GetObject, s3:PutObject | every toolkit script: the drill history, when it is an S3 object |
+| rds:DescribeDBInstances (every instance, both regions) | restore test: leftover scratch instances |
+| rds:RestoreDBInstanceToPointInTime, AddTagsToResource | restore test: only tagged continuity:scratch |
+| rds:ModifyDBInstance, rds:DeleteDBInstance | restore test: only instances tagged continuity:scratch |
+| rds:CreateDBInstanceReadReplica | failback: the new primary, a replica of the DR instance |
+| rds:ModifyDBInstance, PromoteReadReplica | failback: rename the old primary, promote the new one |
+| ecs:DescribeServices (primary region) | failback safety: the primary's services serve again |
+| kms:CreateGrant, kms:DescribeKey (primary region, through RDS) | implied: restores and replicas there |
+
+``rds:DeleteDBInstance`` is granted only on instances carrying the restore test's own tag
+(``aws:ResourceTag/continuity:scratch``), and restores only create instances tagged so: the role
+cannot delete a database of the stacks, whatever a script does.
 """
 
 from __future__ import annotations
@@ -50,6 +70,13 @@ class OperatorScope:
     # The DR region's keys a restore encrypts with; every key of the DR region (used through RDS
     # only) when not given.
     kms_key_arns: list[str] = field(default_factory=list)
+    # The toolkit's resources. Each falls back, when not given, to the narrowest pattern AWS allows
+    # (this account's, in these regions), named beside it in operator_policy_document.
+    vault_arns: list[str] = field(default_factory=list)  # both regions' AWS Backup vaults
+    bucket_arns: list[str] = field(default_factory=list)  # both regions' data buckets
+    drill_history: str = ""  # config drillHistory: s3://bucket/key grants that object alone
+    primary_ecs_service_arns: list[str] = field(default_factory=list)  # failback's safety reads them
+    primary_kms_key_arns: list[str] = field(default_factory=list)  # restores and replicas there
 
 
 # service prefix -> actions the scripts call, each scoped in operator_policy_document.
@@ -61,6 +88,8 @@ OPERATOR_ACTIONS: dict[str, list[str]] = {
         "rds:RestoreDBInstanceToPointInTime",
         "rds:DescribeDBInstanceAutomatedBackups",
         "rds:AddTagsToResource",
+        "rds:CreateDBInstanceReadReplica",
+        "rds:DeleteDBInstance",
     ],
     "ecs": ["ecs:DescribeServices", "ecs:UpdateService"],
     "application-autoscaling": [
@@ -75,7 +104,22 @@ OPERATOR_ACTIONS: dict[str, list[str]] = {
     ],
     "cloudwatch": ["cloudwatch:GetMetricStatistics", "cloudwatch:DescribeAlarms"],
     "kms": ["kms:CreateGrant", "kms:DescribeKey"],
+    "backup": ["backup:DescribeBackupVault", "backup:ListRecoveryPointsByBackupVault"],
+    "s3": [
+        "s3:ListBucket",
+        "s3:GetBucketObjectLockConfiguration",
+        "s3:GetReplicationConfiguration",
+        "s3:GetObject",
+        "s3:PutObject",
+    ],
 }
+
+# The tag a restore test puts on the scratch instance it creates, and the only instances the role
+# may delete (operations/restore/scratch.py writes it; its values all start with this prefix).
+SCRATCH_TAG = "continuity:scratch"
+SCRATCH_VALUES = "restore-test-*"
+# Failback renames the old primary to <identifier>-old-<time> (operations/failback/checks.py).
+RETIRED_SUFFIX = "-old-*"
 
 # Granted because AWS authorizes them as part of a call a script makes, not called directly.
 IMPLIED_ACTIONS: frozenset[str] = frozenset({"rds:AddTagsToResource", "kms:CreateGrant", "kms:DescribeKey"})
@@ -93,12 +137,67 @@ def operator_policy_document(scope: OperatorScope) -> dict[str, Any]:
     zones = sorted(set(scope.hosted_zone_ids)) or ["*"]
     keys = sorted(set(scope.kms_key_arns)) or [f"arn:{p}:kms:{dr}:{account}:key/*"]
     via_rds = {"StringEquals": {"kms:ViaService": f"rds.{dr}.amazonaws.com"}}
+    databases = sorted(set(scope.db_instance_arns))
+    every_database = [f"arn:{p}:rds:{r}:{account}:db:*" for r in regions]
+    engine_defaults = [f"arn:{p}:rds:{r}:{account}:{kind}:*" for r in regions for kind in ("og", "pg")]
+    primary_keys = sorted(set(scope.primary_kms_key_arns)) or [
+        f"arn:{p}:kms:{scope.primary_region}:{account}:key/*"
+    ]
+    via_primary_rds = {"StringEquals": {"kms:ViaService": f"rds.{scope.primary_region}.amazonaws.com"}}
+    in_account = {"StringEquals": {"s3:ResourceAccount": account}}
+    scratch = {"StringLike": {f"aws:ResourceTag/{SCRATCH_TAG}": SCRATCH_VALUES}}
     statements: list[dict[str, Any]] = [
         {
             "Sid": "DatabasesOfThisStack",
             "Effect": "Allow",
-            "Action": [a for a in OPERATOR_ACTIONS["rds"] if a != "rds:DescribeDBInstanceAutomatedBackups"],
-            "Resource": sorted(set(scope.db_instance_arns)) + subnet_groups,
+            "Action": [
+                a
+                for a in OPERATOR_ACTIONS["rds"]
+                if a not in ("rds:DescribeDBInstanceAutomatedBackups", "rds:DeleteDBInstance")
+            ],
+            "Resource": databases + subnet_groups,
+        },
+        {
+            # Restore tests look for scratch instances earlier runs left behind, and wait on their
+            # own: a read of every instance in both regions (Describe changes nothing).
+            "Sid": "DescribeDatabases",
+            "Effect": "Allow",
+            "Action": ["rds:DescribeDBInstances"],
+            "Resource": every_database,
+        },
+        {
+            # A restore test may only create instances it tags as scratch...
+            "Sid": "ScratchRestores",
+            "Effect": "Allow",
+            "Action": ["rds:RestoreDBInstanceToPointInTime", "rds:AddTagsToResource"],
+            "Resource": [
+                *every_database,
+                *subnet_groups,
+                *engine_defaults,
+                f"arn:{p}:rds:{dr}:{account}:auto-backup:*",
+            ],
+            "Condition": {"StringLike": {f"aws:RequestTag/{SCRATCH_TAG}": SCRATCH_VALUES}},
+        },
+        {
+            # ...and delete only instances tagged so (turning off the deletion protection one may
+            # have come up with first): never a database of the stacks.
+            "Sid": "ScratchInstancesOnly",
+            "Effect": "Allow",
+            "Action": ["rds:ModifyDBInstance", "rds:DeleteDBInstance"],
+            "Resource": every_database,
+            "Condition": scratch,
+        },
+        {
+            # Failback: the new primary is a replica of the DR instance, under the primary's name
+            # (both in DatabasesOfThisStack), placed with the engine's default groups; the old
+            # primary is renamed out of its way.
+            "Sid": "FailbackReplicas",
+            "Effect": "Allow",
+            "Action": ["rds:CreateDBInstanceReadReplica", "rds:ModifyDBInstance"],
+            "Resource": [
+                *engine_defaults,
+                *[f"{arn}{RETIRED_SUFFIX}" for arn in databases if f":{scope.primary_region}:" in arn],
+            ],
         },
         {
             # A restore also authorizes on the backups it reads and on the option and parameter
@@ -174,6 +273,61 @@ def operator_policy_document(scope: OperatorScope) -> dict[str, Any]:
             "Resource": keys,
             "Condition": via_rds,
         },
+        {
+            # Restore tests in the primary region and failback's replica there use its key.
+            "Sid": "KeysInThePrimaryRegion",
+            "Effect": "Allow",
+            "Action": ["kms:CreateGrant", "kms:DescribeKey"],
+            "Resource": primary_keys,
+            "Condition": via_primary_rds,
+        },
+        {
+            # Failback's safety reads the primary region's services (read only).
+            "Sid": "PrimaryServicesRead",
+            "Effect": "Allow",
+            "Action": ["ecs:DescribeServices"],
+            "Resource": sorted(set(scope.primary_ecs_service_arns))
+            or [f"arn:{p}:ecs:{scope.primary_region}:{account}:service/*"],
+        },
+        {
+            "Sid": "VaultsOfThisStack",
+            "Effect": "Allow",
+            "Action": OPERATOR_ACTIONS["backup"],
+            "Resource": sorted(set(scope.vault_arns))
+            or [f"arn:{p}:backup:{r}:{account}:backup-vault:*" for r in regions],
+        },
+        _bucket_reads(scope, in_account),
+        _history(scope, in_account),
         *scope.extra_statements,
     ]
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _bucket_reads(scope: OperatorScope, in_account: dict[str, Any]) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Sid": "BucketsOfThisStack",
+        "Effect": "Allow",
+        "Action": [a for a in OPERATOR_ACTIONS["s3"] if a not in ("s3:GetObject", "s3:PutObject")],
+        "Resource": sorted(set(scope.bucket_arns)),
+    }
+    if not scope.bucket_arns:
+        # S3 bucket ARNs name neither account nor region: without the names, this account's.
+        statement.update(Resource=[f"arn:{scope.partition}:s3:::*"], Condition=in_account)
+    return statement
+
+
+def _history(scope: OperatorScope, in_account: dict[str, Any]) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Sid": "DrillHistory",
+        "Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:PutObject"],
+    }
+    if scope.drill_history.startswith("s3://"):
+        statement["Resource"] = [f"arn:{scope.partition}:s3:::{scope.drill_history.removeprefix('s3://')}"]
+    else:
+        # History in a file needs no S3 at all; until an s3:// location is configured, only objects
+        # named like a drill history, in this account's buckets.
+        statement.update(
+            Resource=[f"arn:{scope.partition}:s3:::*/*continuity-history*"], Condition=in_account
+        )
+    return statement

@@ -127,6 +127,25 @@ class ServiceTarget:
 
 
 @dataclass(frozen=True)
+class KubernetesServiceTarget:
+    """One DR Deployment to scale from warm to full replicas (and its autoscaler's floor)."""
+
+    name: str
+    tier: str
+    namespace: str
+    deployment: str
+    autoscaler: str
+    full_replicas: int
+    warm_replicas: int
+
+
+@dataclass(frozen=True)
+class KubernetesTargets:
+    cluster: str  # the EKS cluster, or the kubeconfig context the stack was given
+    services: list[KubernetesServiceTarget]
+
+
+@dataclass(frozen=True)
 class DnsTarget:
     zone_id: str
     record_name: str
@@ -165,6 +184,29 @@ class Promotion:
     dns: DnsTarget
     objectives: Objectives
     operator_role_arn: str
+    kubernetes: KubernetesTargets | None = None
+
+
+def _kubernetes(r: _Reader) -> KubernetesTargets:
+    services = []
+    for s in r.children("services"):
+        full, warm = s.number("full_replicas"), s.number("warm_replicas")
+        if full < 1 or warm < 0 or warm > full:
+            raise OutputsError(
+                f"{s.path}: full_replicas {full} and warm_replicas {warm} are not a warm standby"
+            )
+        services.append(
+            KubernetesServiceTarget(
+                name=s.text("name"),
+                tier=s.text("tier"),
+                namespace=s.text("namespace"),
+                deployment=s.text("deployment"),
+                autoscaler=s.text("autoscaler"),
+                full_replicas=full,
+                warm_replicas=warm,
+            )
+        )
+    return KubernetesTargets(cluster=r.text("cluster"), services=services)
 
 
 def _database(r: _Reader) -> DatabaseTarget:
@@ -257,6 +299,7 @@ def parse_promotion(outputs: object) -> Promotion:
             },
         ),
         operator_role_arn=r.text("operator_role_arn"),
+        kubernetes=_kubernetes(r.child("kubernetes")) if r.data.get("kubernetes") is not None else None,
     )
 
 
@@ -278,6 +321,21 @@ class RegionInventory:
     health_check_id: str | None
     cluster_name: str | None
     service_names: dict[str, str]
+    kubernetes: KubernetesInventory | None = None
+
+
+@dataclass(frozen=True)
+class KubernetesWorkload:
+    namespace: str
+    name: str  # the Deployment, or the CronJob
+    autoscaler: str | None = None
+
+
+@dataclass(frozen=True)
+class KubernetesInventory:
+    cluster: str
+    deployments: dict[str, KubernetesWorkload]  # plan service -> its Deployment
+    cron_jobs: dict[str, KubernetesWorkload]  # data item -> its backup CronJob
 
 
 @dataclass(frozen=True)
@@ -311,6 +369,31 @@ def _region(r: _Reader, region: str) -> RegionInventory:
         health_check_id=r.optional_text("health_check_id"),
         cluster_name=r.optional_text("cluster_name"),
         service_names=r.names("service_names"),
+        kubernetes=_kubernetes_inventory(r.child("kubernetes"))
+        if r.data.get("kubernetes") is not None
+        else None,
+    )
+
+
+def _kubernetes_inventory(r: _Reader) -> KubernetesInventory:
+    deployments = r.child("deployments")
+    cron_jobs = r.child("cron_jobs")
+    return KubernetesInventory(
+        cluster=r.text("cluster"),
+        deployments={
+            name: KubernetesWorkload(
+                deployments.child(name).text("namespace"),
+                deployments.child(name).text("deployment"),
+                deployments.child(name).text("autoscaler"),
+            )
+            for name in deployments.data
+        },
+        cron_jobs={
+            item: KubernetesWorkload(
+                cron_jobs.child(item).text("namespace"), cron_jobs.child(item).text("cron_job")
+            )
+            for item in cron_jobs.data
+        },
     )
 
 

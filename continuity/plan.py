@@ -59,6 +59,21 @@ _REGION = re.compile(
 _TIME = re.compile(r"^(?:(sun|mon|tue|wed|thu|fri|sat)\s+)?([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 
+# What an in-cluster dump may be allowed to read, and the API group each kind lives in: the
+# backup job's Role grants get/list on exactly these, in its namespace.
+KUBERNETES_READABLE = {
+    "configmaps": "",
+    "secrets": "",
+    "services": "",
+    "persistentvolumeclaims": "",
+    "deployments": "apps",
+    "statefulsets": "apps",
+    "daemonsets": "apps",
+    "cronjobs": "batch",
+    "ingresses": "networking.k8s.io",
+}
+
+
 @dataclass(frozen=True)
 class StoreTraits:
     """What a store can do, and by which AWS mechanism."""
@@ -198,6 +213,7 @@ class DataItem(_Strict):
     namespace: Annotated[str, BeforeValidator(_name("namespace"))] | None = None
     image: str | None = None
     command: str | None = None
+    reads: list[str] = Field(default_factory=list)
 
     @property
     def continuous(self) -> bool:
@@ -601,6 +617,14 @@ def _data_item_rules(
                 f"{where}.archive.at: a weekday only applies to weekly or longer frequencies, "
                 f"not {archive.frequency}"
             )
+    unknown_kinds = [kind for kind in item.reads if kind not in KUBERNETES_READABLE]
+    if unknown_kinds:
+        messages.append(
+            f"{where}.reads: {', '.join(map(_q, unknown_kinds))} not among the kinds a backup job may read "
+            f"({', '.join(KUBERNETES_READABLE)})"
+        )
+    if item.reads and item.store != "kubernetes":
+        messages.append(f'{where}.reads: only store "kubernetes" takes reads')
     in_cluster = ("namespace", "image", "command")
     if item.store != "kubernetes":
         messages += [

@@ -51,7 +51,13 @@ CONFIG_KEYS = (
     "dbAllocatedStorage",
     "operatorPrincipals",
     "drillHistory",
+    "kubeconfig",
+    "eksClusterName",
+    "backupUploadImage",
 )
+# The AWS CLI image that uploads in-cluster dumps; a versioned tag (AWS publishes one per release),
+# so a backup job never changes under the team's feet.
+DEFAULT_UPLOAD_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.0"
 
 
 class ConfigError(ValueError):
@@ -84,6 +90,15 @@ class StackConfig:
     certificate_arn: str | None = None
     operator_principals: list[str] = field(default_factory=list)
     drill_history: str = ""
+    # The Kubernetes cluster, for plans with compute: kubernetes services or store: kubernetes data:
+    # a kubeconfig (a secret), or an EKS cluster the provider and IRSA are built from.
+    kubeconfig_set: bool = False
+    eks_cluster_name: str | None = None
+    backup_upload_image: str = DEFAULT_UPLOAD_IMAGE
+
+    @property
+    def uses_kubernetes(self) -> bool:
+        return self.kubeconfig_set or self.eks_cluster_name is not None
 
     @property
     def is_dr(self) -> bool:
@@ -227,6 +242,23 @@ def read_stack_config(values: Mapping[str, str | None], region: str, plan: Plan)
         ),
     )
     assert isinstance(principals, list)
+    kubeconfig_set = bool(values.get("kubeconfig"))
+    eks_cluster = values.get("eksClusterName") or None
+    in_cluster = [name for name, s in plan.services.items() if s.compute == "kubernetes"]
+    in_cluster_data = [name for name, d in plan.data.items() if d.store == "kubernetes"]
+    if kubeconfig_set and eks_cluster:
+        raise ConfigError("config kubeconfig and eksClusterName: set one, not both")
+    if (in_cluster or in_cluster_data) and not (kubeconfig_set or eks_cluster):
+        raise ConfigError(
+            f"config eksClusterName (or kubeconfig): required, the plan runs "
+            f"{', '.join(in_cluster + in_cluster_data)} in Kubernetes"
+        )
+    if in_cluster_data and not eks_cluster:
+        raise ConfigError(
+            f"config eksClusterName: required for {', '.join(in_cluster_data)}: backup jobs upload "
+            "through an IAM role for their service account (IRSA), which needs the EKS cluster's "
+            "OIDC provider"
+        )
     return StackConfig(
         role="primary" if role == "primary" else "dr",
         region=region,
@@ -244,5 +276,8 @@ def read_stack_config(values: Mapping[str, str | None], region: str, plan: Plan)
         services=_service_runtime(plan, values),
         certificate_arn=certificate,
         operator_principals=[str(p) for p in principals],
+        kubeconfig_set=kubeconfig_set,
+        eks_cluster_name=eks_cluster,
+        backup_upload_image=_text(values, "backupUploadImage", DEFAULT_UPLOAD_IMAGE),
         drill_history=_text(values, "drillHistory", "reports/continuity-history.jsonl"),
     )

@@ -53,6 +53,8 @@ class OfflineMocks(pm.Mocks):
         account = ACCOUNT_ID
         out = dict(inputs)
         short = _digest(typ, name, region)
+        if typ.startswith("kubernetes:") or typ.startswith("pulumi:providers:"):
+            return self.kubernetes_outputs(typ, name, inputs, region)
         service = typ.split(":", 2)[1].split("/", 1)[0]
         rid = f"{name}-{short}"
         if typ == "aws:rds/instance:Instance":
@@ -157,6 +159,22 @@ class OfflineMocks(pm.Mocks):
         out.setdefault("tagsAll", inputs.get("tags", {}))
         return rid, out
 
+    def kubernetes_outputs(
+        self, typ: str, name: str, inputs: dict[str, Any], region: str
+    ) -> tuple[str, dict[str, Any]]:
+        """What the API server would answer: the object back, with a load balancer for a Service."""
+        out = dict(inputs)
+        metadata = dict(out.get("metadata") or {})
+        metadata.setdefault("name", f"{name}-{_digest(name, length=8)}")
+        out["metadata"] = metadata
+        if typ == "kubernetes:core/v1:Service" and (out.get("spec") or {}).get("type") == "LoadBalancer":
+            host = (
+                f"a{_digest(name, region, length=32)}-{_digest(region, length=10)}.{region}.elb.amazonaws.com"
+            )
+            out["status"] = {"loadBalancer": {"ingress": [{"hostname": host}]}}
+        namespace = metadata.get("namespace", "")
+        return f"{namespace}/{metadata['name']}" if namespace else str(metadata["name"]), out
+
     def call(self, args: pm.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         return self.answer(args), []
 
@@ -181,6 +199,18 @@ class OfflineMocks(pm.Mocks):
             return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
         if invoke == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if invoke == "aws:eks/getCluster:getCluster":
+            name = str(args.args.get("name"))
+            issuer = f"https://oidc.eks.{region}.amazonaws.com/id/{_digest(name, region, length=32).upper()}"
+            return {
+                "name": name,
+                "id": name,
+                "arn": f"arn:aws:eks:{region}:{ACCOUNT_ID}:cluster/{name}",
+                "endpoint": f"https://{_digest(name, region, length=32).upper()}.gr7.{region}.eks.amazon"
+                "aws.com",
+                "certificateAuthorities": [{"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="}],
+                "identities": [{"oidcs": [{"issuer": issuer}]}],
+            }
         if invoke == "aws:route53/getZone:getZone":
             name = str(args.args.get("name", "example.com")).rstrip(".")
             return {"zoneId": HOSTED_ZONE_ID, "name": name, "id": HOSTED_ZONE_ID, "privateZone": False}

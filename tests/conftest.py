@@ -52,3 +52,13 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+
+
+def stack_overrides(path: Path) -> dict[str, str]:
+    """Stack config a plan needs beyond the repository's stack files: a plan that runs in
+    Kubernetes names its cluster (here an EKS cluster named for the service)."""
+    document = plan_document(path)
+    in_cluster = any(
+        s.get("compute") == "kubernetes" for s in (document.get("services") or {}).values()
+    ) or any(d.get("store") == "kubernetes" for d in (document.get("data") or {}).values())
+    return {"continuity:eksClusterName": str(document["service"])} if in_cluster else {}

@@ -37,7 +37,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         changed(BASE, "data.database.colour", "red"),
         [
             f"{F}: data.database.colour: unknown key (allowed: tier, store, frequency, retention, immutable, "
-            "copy_to_dr, at, cold_after, archive, namespace, image, command)"
+            "copy_to_dr, at, cold_after, archive, namespace, image, command, reads)"
         ],
     ),
     (
@@ -241,6 +241,11 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ],
     ),
     (
+        "reads on another store",
+        changed(BASE, "data.user-files.reads", ["configmaps"]),
+        [f'{F}: data.user-files.reads: only store "kubernetes" takes reads'],
+    ),
+    (
         "in-cluster keys on another store",
         changed(BASE, "data.user-files.namespace", "orders"),
         [f'{F}: data.user-files.namespace: only store "kubernetes" takes namespace'],
@@ -283,6 +288,14 @@ KUBERNETES_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ],
     ),
     (
+        "reads a kind no backup job may read",
+        {**KUBERNETES_ITEM, "reads": ["configmaps", "nodes"]},
+        [
+            f'{F}: data.dump.reads: "nodes" not among the kinds a backup job may read (configmaps, secrets, '
+            "services, persistentvolumeclaims, deployments, statefulsets, daemonsets, cronjobs, ingresses)"
+        ],
+    ),
+    (
         "cold storage ending before its 90 days",
         {**KUBERNETES_ITEM, "cold_after": "7d"},
         [
@@ -309,7 +322,7 @@ def test_every_problem_is_reported_at_once() -> None:
         parse_plan(document, F)
     assert err.value.messages == [
         f"{F}: data.database.colour: unknown key (allowed: tier, store, frequency, retention, immutable, "
-        "copy_to_dr, at, cold_after, archive, namespace, image, command)",
+        "copy_to_dr, at, cold_after, archive, namespace, image, command, reads)",
         f"{F}: regions: primary and dr are both us-east-1; a regional outage would take both",
         f'{F}: data.database.immutable: store "rds" cannot be immutable (a live database is not write-once; '
         "its AWS Backup recovery points are locked by the vault lock)",

@@ -18,9 +18,9 @@ from continuity import tags
 from continuity.derive import Settings, derive, object_lock_retention
 from continuity.outputs import parse_inventory, parse_promotion
 from continuity.plan import Plan, load_plan
-from continuity.schedule import longest_gap
+from continuity.schedule import longest_gap, longest_gap_kubernetes
 from offline.program import RecordedResource, StackRun, run_program
-from tests.conftest import ALL_PLANS
+from tests.conftest import ALL_PLANS, stack_overrides
 
 Check = Callable[[Plan, Settings, StackRun], list[str]]
 
@@ -275,14 +275,16 @@ def check_services(plan: Plan, settings: Settings, run: StackRun) -> list[str]:
 
 def check_dns(plan: Plan, settings: Settings, run: StackRun) -> list[str]:
     failures: list[str] = []
-    if not any(s.compute == "ecs" for s in settings.services):
+    if not settings.services:
         return failures
     failover = "PRIMARY" if run.config["continuity:role"] == "primary" else "SECONDARY"
     (check,) = run.of_type("aws:route53/healthCheck:HealthCheck")
     records = run.of_type("aws:route53/record:Record")
-    expect(
-        failures, check, len(records) == len([s for s in settings.services if s.compute == "ecs"]), "records"
-    )
+    expect(failures, check, len(records) == len(settings.services), f"{len(records)} records")
+    hostnames = {
+        o["metadata"]["name"]: o["status"]["loadBalancer"]["ingress"][0]["hostname"]
+        for o in (r.plain_outputs() for r in run.of_type("kubernetes:core/v1:Service"))
+    }
     for record in records:
         policy = props(record)["failoverRoutingPolicies"][0]["type"]
         expect(failures, record, policy == failover, f"failover {policy}")
@@ -292,6 +294,18 @@ def check_dns(plan: Plan, settings: Settings, run: StackRun) -> list[str]:
             check.urn in record.property_dependencies.get("healthCheckId", []),
             "no health check",
         )
+        name = props(record)["name"]
+        service = next((s for s in settings.services if name.split(".")[0] == s.name), None)
+        if service is not None and service.compute == "kubernetes":
+            expect(
+                failures, record, props(record)["type"] == "CNAME", "a Kubernetes load balancer needs a CNAME"
+            )
+            expect(
+                failures,
+                record,
+                props(record)["records"] == [hostnames[service.name]],
+                "not the service's LB",
+            )
     return failures
 
 
@@ -417,6 +431,89 @@ def check_replication(plan: Plan, settings: Settings, run: StackRun) -> list[str
     return failures
 
 
+def check_kubernetes(plan: Plan, settings: Settings, run: StackRun) -> list[str]:
+    failures: list[str] = []
+    role = run.config["continuity:role"]
+    full = role == "primary" or run.config.get("continuity:promoted") == "true"
+    deployments = {props(d)["metadata"]["name"]: d for d in run.of_type("kubernetes:apps/v1:Deployment")}
+    autoscalers = {
+        props(h)["metadata"]["name"]: h
+        for h in run.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+    }
+    budgets = {props(b)["metadata"]["name"] for b in run.of_type("kubernetes:policy/v1:PodDisruptionBudget")}
+    in_cluster = [s for s in settings.services if s.compute == "kubernetes"]
+    if set(deployments) != {s.name for s in in_cluster}:
+        return [f"Deployments {sorted(deployments)}, plan {sorted(s.name for s in in_cluster)}"]
+    for spec in in_cluster:
+        deployment = deployments[spec.name]
+        wanted = spec.full_desired_count if full else spec.warm_desired_count
+        d = props(deployment)["spec"]
+        expect(failures, deployment, d["replicas"] == wanted, f"replicas {d['replicas']}, plan {wanted}")
+        container = d["template"]["spec"]["containers"][0]
+        for probe in ("readinessProbe", "livenessProbe"):
+            got = container[probe]["httpGet"]
+            expect(
+                failures, deployment, got == {"path": spec.health_check, "port": spec.port}, f"{probe} {got}"
+            )
+        hpa = props(autoscalers[spec.name])["spec"]
+        expect(
+            failures,
+            autoscalers[spec.name],
+            (hpa["minReplicas"], hpa["maxReplicas"]) == (wanted, spec.full_desired_count),
+            f"autoscaler bounds {hpa['minReplicas']}-{hpa['maxReplicas']}",
+        )
+        expect(failures, deployment, spec.name in budgets, "no PodDisruptionBudget")
+    jobs = {
+        props(c)["metadata"]["labels"]["continuity.data-item"]: c
+        for c in run.of_type("kubernetes:batch/v1:CronJob")
+    }
+    if set(jobs) != {j.data_item for j in settings.cron_jobs}:
+        return [
+            *failures,
+            f"CronJobs for {sorted(jobs)}, plan {sorted(j.data_item for j in settings.cron_jobs)}",
+        ]
+    buckets = {props(b)["tags"][tags.DATA_ITEM]: b for b in run.of_type(BUCKET)}
+    roles = {r.name: r for r in run.of_type("aws:iam/role:Role")}
+    for job in settings.cron_jobs:
+        cron = jobs[job.data_item]
+        c = props(cron)["spec"]
+        gap = longest_gap_kubernetes(c["schedule"])
+        frequency = plan.data[job.data_item].frequency
+        expect(
+            failures,
+            cron,
+            gap <= frequency.timedelta,
+            f"schedule {c['schedule']} leaves {gap}, plan {frequency}",
+        )
+        expect(
+            failures,
+            cron,
+            c["timeZone"] == "Etc/UTC" and c["concurrencyPolicy"] == "Forbid",
+            "not UTC/Forbid",
+        )
+        pod = c["jobTemplate"]["spec"]["template"]["spec"]
+        env = {e["name"]: e["value"] for e in pod["containers"][0]["env"]}
+        bucket = buckets[job.data_item].plain_outputs()["bucket"]
+        expect(
+            failures, cron, env["BACKUP_BUCKET"] == bucket, f"uploads to {env['BACKUP_BUCKET']}, not {bucket}"
+        )
+        role = roles[f"{plan.service}-k8s-backups-{job.data_item}"]
+        trust = json.loads(props(role)["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
+        subject = next(v for k, v in trust.items() if k.endswith(":sub"))
+        wanted_subject = f"system:serviceaccount:{job.namespace}:{pod['serviceAccountName']}"
+        expect(
+            failures, role, subject == wanted_subject, f"trusts {subject}, the job runs as {wanted_subject}"
+        )
+        readers = [
+            r
+            for r in run.of_type("kubernetes:rbac.authorization.k8s.io/v1:Role")
+            if r.name.endswith(job.data_item)
+        ]
+        granted = sorted(k for r in readers for rule in props(r)["rules"] for k in rule["resources"])
+        expect(failures, cron, granted == sorted(job.reads), f"reads {granted}, plan {sorted(job.reads)}")
+    return failures
+
+
 COMMON: list[Check] = [
     check_tags,
     check_network,
@@ -438,15 +535,17 @@ def run_checks(checks: list[Check], plan: Plan, run: StackRun) -> None:
 
 
 def dr_run(path: Path, **overrides: str) -> StackRun:
-    primary = run_program("primary", path)
-    run = run_program("dr", path, primary_outputs=primary.outputs, config_overrides=overrides)
+    primary = run_program("primary", path, config_overrides=stack_overrides(path))
+    run = run_program(
+        "dr", path, primary_outputs=primary.outputs, config_overrides={**stack_overrides(path), **overrides}
+    )
     run.primary_outputs = primary.outputs  # type: ignore[attr-defined]
     return run
 
 
 @pytest.mark.parametrize("path", ALL_PLANS, ids=lambda p: p.stem)
 def test_primary_stack(path: Path) -> None:
-    run_checks(PRIMARY, load_plan(path), run_program("primary", path))
+    run_checks(PRIMARY, load_plan(path), run_program("primary", path, config_overrides=stack_overrides(path)))
 
 
 @pytest.mark.parametrize("path", ALL_PLANS, ids=lambda p: p.stem)

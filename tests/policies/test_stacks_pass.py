@@ -14,7 +14,7 @@ import pytest
 
 from offline.program import run_program
 from scripts.check_policies import check, main, states_from_run
-from tests.conftest import ALL_PLANS
+from tests.conftest import ALL_PLANS, stack_overrides
 from tests.policies.conftest import pack
 
 
@@ -29,12 +29,13 @@ def test_stacks_pass_the_pack(plan: Path) -> None:
     # GIVEN the program run for the primary, the DR stack, and the DR stack after a failover
     # (the replica promoted: retention and Multi-AZ now apply)  WHEN the whole pack judges each
     # THEN nothing is found
-    primary = run_program("primary", plan)
+    overrides = stack_overrides(plan)
+    primary = run_program("primary", plan, config_overrides=overrides)
     assert violations(states_from_run(primary), plan) == []
-    dr = run_program("dr", plan, primary_outputs=primary.outputs)
+    dr = run_program("dr", plan, primary_outputs=primary.outputs, config_overrides=overrides)
     assert violations(states_from_run(dr), plan) == []
     promoted = run_program(
-        "dr", plan, primary_outputs=primary.outputs, config_overrides={"continuity:promoted": "true"}
+        "dr", plan, primary_outputs=primary.outputs, config_overrides={**overrides, "continuity:promoted": "true"}
     )
     assert violations(states_from_run(promoted), plan) == []
 

@@ -1,0 +1,208 @@
+"""Backups of data that lives in the cluster (a database in a pod, the namespace's configuration):
+per data item a CronJob on the plan's schedule (UTC) that dumps the data and uploads it to the
+item's write-once bucket, as an identity allowed exactly that (IRSA on EKS: put objects under the
+item's prefix, encrypt with the region's key), reading from Kubernetes only what the plan lists."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from continuity.derive import CronJobSettings
+from continuity.plan import KUBERNETES_READABLE
+
+DUMP_DIR = "/backup"
+# Kubernetes' own defaults, written out so the history a job keeps is visible where it is declared.
+SUCCESSFUL_JOBS_HISTORY = 3
+FAILED_JOBS_HISTORY = 1
+BACKOFF_LIMIT = 6
+
+
+@dataclass
+class KubernetesBackupsArgs:
+    jobs: list[CronJobSettings]
+    bucket_names: dict[str, pulumi.Input[str]]
+    bucket_arns: dict[str, pulumi.Input[str]]
+    kms_key_arn: pulumi.Input[str]
+    region: str
+    upload_image: str
+    oidc_provider_arn: str
+    oidc_issuer: str
+    provider: k8s.Provider
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)  # per data item
+
+
+def trust_policy(oidc_provider_arn: str, issuer: str, namespace: str, account: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": oidc_provider_arn},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            f"{issuer}:sub": f"system:serviceaccount:{namespace}:{account}",
+                            f"{issuer}:aud": "sts.amazonaws.com",
+                        }
+                    },
+                }
+            ],
+        }
+    )
+
+
+def upload_policy(bucket_arn: str, prefix: str, key_arn: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [f"{bucket_arn}/{prefix}*"]},
+                {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Encrypt"], "Resource": [key_arn]},
+            ],
+        }
+    )
+
+
+def upload_command(item: str, prefix: str) -> str:
+    """One dump per run, named by its UTC time: write-once buckets refuse overwrites anyway."""
+    return (
+        f'aws s3 cp {DUMP_DIR}/{item}.dump "s3://$BACKUP_BUCKET/{prefix}$(date -u +%Y%m%dT%H%M%SZ).dump" '
+        '--sse aws:kms --sse-kms-key-id "$BACKUP_KMS_KEY" --only-show-errors'
+    )
+
+
+class KubernetesBackups(pulumi.ComponentResource):
+    cron_jobs: dict[str, pulumi.Output[str]]
+    role_arns: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self, name: str, args: KubernetesBackupsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("continuity:components:KubernetesBackups", name, None, opts)
+        aws_child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        self.cron_jobs, self.role_arns = {}, {}
+        for job in args.jobs:
+            item = job.data_item
+            account = f"{item}-backup"
+            tags = args.tags.get(item, {})
+            role = aws.iam.Role(
+                f"{name}-{item}",
+                assume_role_policy=trust_policy(
+                    args.oidc_provider_arn, args.oidc_issuer, job.namespace, account
+                ),
+                tags=tags,
+                opts=aws_child,
+            )
+            aws.iam.RolePolicy(
+                f"{name}-{item}",
+                role=role.id,
+                policy=pulumi.Output.all(args.bucket_arns[item], args.kms_key_arn).apply(
+                    lambda values, prefix=job.bucket_prefix: upload_policy(values[0], prefix, values[1])
+                ),
+                opts=aws_child,
+            )
+            service_account = k8s.core.v1.ServiceAccount(
+                f"{name}-{item}",
+                metadata={
+                    "name": account,
+                    "namespace": job.namespace,
+                    "annotations": {"eks.amazonaws.com/role-arn": role.arn},
+                },
+                opts=child,
+            )
+            if job.reads:
+                groups: dict[str, list[str]] = {}
+                for kind in job.reads:
+                    groups.setdefault(KUBERNETES_READABLE[kind], []).append(kind)
+                reader = k8s.rbac.v1.Role(
+                    f"{name}-{item}",
+                    metadata={"name": account, "namespace": job.namespace},
+                    rules=[
+                        {"api_groups": [group], "resources": kinds, "verbs": ["get", "list"]}
+                        for group, kinds in groups.items()
+                    ],
+                    opts=child,
+                )
+                k8s.rbac.v1.RoleBinding(
+                    f"{name}-{item}",
+                    metadata={"name": account, "namespace": job.namespace},
+                    role_ref={
+                        "api_group": "rbac.authorization.k8s.io",
+                        "kind": "Role",
+                        "name": reader.metadata.name,
+                    },
+                    subjects=[{"kind": "ServiceAccount", "name": account, "namespace": job.namespace}],
+                    opts=child,
+                )
+            volume = {"name": "dump", "mount_path": DUMP_DIR}
+            cron_job = k8s.batch.v1.CronJob(
+                f"{name}-{item}",
+                metadata={
+                    "name": account,
+                    "namespace": job.namespace,
+                    "labels": {"continuity.data-item": item},
+                },
+                spec={
+                    "schedule": job.schedule,
+                    "time_zone": "Etc/UTC",
+                    # A dump still running when the next is due is not doubled up.
+                    "concurrency_policy": "Forbid",
+                    "starting_deadline_seconds": job.starting_deadline_seconds,
+                    "successful_jobs_history_limit": SUCCESSFUL_JOBS_HISTORY,
+                    "failed_jobs_history_limit": FAILED_JOBS_HISTORY,
+                    "job_template": {
+                        "spec": {
+                            "backoff_limit": BACKOFF_LIMIT,
+                            "active_deadline_seconds": job.active_deadline_seconds,
+                            "template": {
+                                "spec": {
+                                    "service_account_name": service_account.metadata.name,
+                                    "restart_policy": "Never",
+                                    "volumes": [{"name": "dump", "empty_dir": {}}],
+                                    # The dump's image needs /bin/sh: the command's output becomes the file.
+                                    "init_containers": [
+                                        {
+                                            "name": "dump",
+                                            "image": job.image,
+                                            "command": [
+                                                "/bin/sh",
+                                                "-c",
+                                                f"{job.command} > {DUMP_DIR}/{item}.dump",
+                                            ],
+                                            "volume_mounts": [volume],
+                                        }
+                                    ],
+                                    "containers": [
+                                        {
+                                            "name": "upload",
+                                            "image": args.upload_image,
+                                            "command": [
+                                                "/bin/sh",
+                                                "-c",
+                                                upload_command(item, job.bucket_prefix),
+                                            ],
+                                            "env": [
+                                                {"name": "BACKUP_BUCKET", "value": args.bucket_names[item]},
+                                                {"name": "BACKUP_KMS_KEY", "value": args.kms_key_arn},
+                                                {"name": "AWS_REGION", "value": args.region},
+                                            ],
+                                            "volume_mounts": [volume],
+                                        }
+                                    ],
+                                }
+                            },
+                        }
+                    },
+                },
+                opts=child,
+            )
+            self.cron_jobs[item] = cron_job.metadata.name
+            self.role_arns[item] = role.arn
+        self.register_outputs({"cron_jobs": self.cron_jobs, "role_arns": self.role_arns})
