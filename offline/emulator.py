@@ -22,6 +22,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from pulumi.runtime import mocks as pm
 
+from offline.fake_kubernetes import FakeCluster
 from offline.mocks import OfflineMocks
 from offline.moto_fidelity import Fidelity, ReplicatedBackups
 from offline.moto_server import EMULATOR_CREDENTIALS
@@ -72,14 +73,17 @@ class EmulatedMocks(OfflineMocks):
         self,
         region: str,
         stack_outputs: dict[str, dict[str, Any]] | None,
+        *,
         endpoint_url: str,
         emulation: Emulation,
         fidelity: Fidelity,
+        clusters: dict[str, FakeCluster] | None = None,
     ) -> None:
         super().__init__(region, stack_outputs)
         self.endpoint_url = endpoint_url
         self.emulation = emulation
         self.fidelity = fidelity
+        self.clusters = clusters or {}
         self._clients: dict[tuple[str, str], Any] = {}
         self._clients_lock = threading.Lock()
 
@@ -101,9 +105,38 @@ class EmulatedMocks(OfflineMocks):
                 )
             return self._clients[key]
 
+    def kubernetes_outputs(
+        self, typ: str, name: str, inputs: dict[str, Any], region: str
+    ) -> tuple[str, dict[str, Any]]:
+        """Kubernetes objects go to the stack region's cluster (one cluster per region)."""
+        cluster = self.clusters.get(self.region)
+        if typ.startswith("pulumi:providers:") or cluster is None:
+            if cluster is None and typ.startswith("kubernetes:"):
+                self.emulation.not_emulated.append((typ, name, "no cluster emulated for this region"))
+            return super().kubernetes_outputs(typ, name, inputs, region)
+        _, api, kind = typ.split(":")
+        api = api.removeprefix("core/")
+        body = {k: v for k, v in inputs.items() if k not in ("apiVersion", "kind")}
+        body["metadata"] = dict(body.get("metadata") or {})
+        body["metadata"].setdefault("name", f"{name}-{hashlib.sha256(name.encode()).hexdigest()[:8]}")
+        if kind == "Service" and (body.get("spec") or {}).get("type") == "LoadBalancer":
+            # The cloud's load balancer for the Service: its DNS name, as the AWS controller sets it.
+            digest = hashlib.sha256(f"{name}@{self.region}".encode()).hexdigest()
+            body["status"] = {
+                "loadBalancer": {"ingress": [{"hostname": f"a{digest[:32]}.{region}.elb.amazonaws.com"}]}
+            }
+        stored = cluster.put(api, f"{kind.lower()}s", body)
+        self.emulation.created.append((typ, name, region))
+        namespace = stored["metadata"].get("namespace", "")
+        return f"{namespace}/{stored['metadata']['name']}" if namespace else stored["metadata"][
+            "name"
+        ], stored
+
     def outputs_for(
         self, typ: str, name: str, inputs: dict[str, Any], region: str
     ) -> tuple[str, dict[str, Any]]:
+        if typ.startswith("kubernetes:") or typ.startswith("pulumi:providers:"):
+            return self.kubernetes_outputs(typ, name, inputs, region)
         handler = HANDLERS.get(typ)
         if not typ.startswith("aws:"):
             return super().outputs_for(typ, name, inputs, region)  # components: nothing to create
@@ -129,6 +162,16 @@ class EmulatedMocks(OfflineMocks):
                 "arn": identity["Arn"],
                 "userId": identity["UserId"],
                 "id": identity["Account"],
+            }
+        if invoke == "aws:eks/getCluster:getCluster":
+            found = self.client("eks", region).describe_cluster(name=str(args.args.get("name")))["cluster"]
+            return {
+                "name": found["name"],
+                "id": found["name"],
+                "arn": found["arn"],
+                "endpoint": found["endpoint"],
+                "certificateAuthorities": [{"data": found["certificateAuthority"]["data"]}],
+                "identities": [{"oidcs": [{"issuer": found["identity"]["oidc"]["issuer"]}]}],
             }
         if invoke == "aws:route53/getZone:getZone":
             name = str(args.args.get("name", "")).rstrip(".")
@@ -879,19 +922,23 @@ def _health_check(m: EmulatedMocks, name: str, p: dict[str, Any], region: str) -
 
 @handles("aws:route53/record:Record")
 def _record(m: EmulatedMocks, name: str, p: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
-    alias = (p.get("aliases") or [{}])[0]
     record: dict[str, Any] = {
         "Name": p["name"],
         "Type": p["type"],
         "SetIdentifier": p.get("setIdentifier"),
         "Failover": p["failoverRoutingPolicies"][0]["type"],
         "HealthCheckId": p.get("healthCheckId"),
-        "AliasTarget": {
+    }
+    if p.get("aliases"):
+        alias = p["aliases"][0]
+        record["AliasTarget"] = {
             "HostedZoneId": alias["zoneId"],
             "DNSName": alias["name"],
             "EvaluateTargetHealth": bool(alias.get("evaluateTargetHealth")),
-        },
-    }
+        }
+    else:
+        record["TTL"] = whole(p["ttl"])
+        record["ResourceRecords"] = [{"Value": value} for value in p["records"]]
     m.client("route53", "us-east-1").change_resource_record_sets(
         HostedZoneId=p["zoneId"], ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]}
     )

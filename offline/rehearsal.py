@@ -35,6 +35,7 @@ from continuity.durations import describe_seconds
 from continuity.outputs import Inventory, Promotion, parse_inventory, parse_promotion
 from continuity.plan import Plan, load_plan
 from offline.emulator import EmulatedMocks, Emulation
+from offline.fake_kubernetes import FakeCluster, running_cluster, write_kubeconfig
 from offline.moto_fidelity import Fidelity, aws_fidelity
 from offline.moto_server import EMULATOR_CREDENTIALS, Emulator, running_emulator
 from offline.program import ROOT, StackRun, run_program, stack_config
@@ -114,6 +115,9 @@ class _Context:
     fidelity: Fidelity
     emulation: Emulation
     replica_lag: timedelta
+    # Plans that run in Kubernetes: a fake API server per region, named as the EKS cluster is.
+    clusters: dict[str, FakeCluster] = field(default_factory=dict)
+    kubeconfig: Path | None = None
     primary: StackRun | None = None
     dr: StackRun | None = None
     outputs_file: Path | None = None
@@ -133,15 +137,34 @@ class _Context:
 
     def deploy(self, stack: str, primary_outputs: dict[str, Any] | None = None) -> StackRun:
         def mocks(region: str, outputs: dict[str, dict[str, Any]]) -> EmulatedMocks:
-            return EmulatedMocks(region, outputs, self.emulator.endpoint_url, self.emulation, self.fidelity)
+            return EmulatedMocks(
+                region,
+                outputs,
+                endpoint_url=self.emulator.endpoint_url,
+                emulation=self.emulation,
+                fidelity=self.fidelity,
+                clusters=self.clusters,
+            )
 
-        return run_program(stack, self.plan_path, mocks_factory=mocks, primary_outputs=primary_outputs)
+        region = self.plan.regions.primary if stack == "primary" else self.plan.regions.dr
+        overrides = (
+            {"continuity:eksClusterName": self.clusters[region].name} if region in self.clusters else {}
+        )
+        return run_program(
+            stack,
+            self.plan_path,
+            mocks_factory=mocks,
+            primary_outputs=primary_outputs,
+            config_overrides=overrides,
+        )
 
     def script(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
         """Run one of the operational scripts as an engineer would, against the emulator."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(self.emulator.environment(self.plan.regions.dr))
         env["PATH"] = f"{self.work / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        if self.kubeconfig is not None:
+            env["KUBECONFIG"] = str(self.kubeconfig)
         return subprocess.run(
             [sys.executable, str(ROOT / "scripts" / name), *args],
             capture_output=True,
@@ -165,6 +188,13 @@ def _deploy_primary(ctx: _Context, rec: StageRecord) -> None:
     zone = config[f"{project}:hostedZone"]
     # The stacks use an existing public zone (config hostedZone): the team's domain, here emulated.
     ctx.client("route53", "us-east-1").create_hosted_zone(Name=zone, CallerReference=f"rehearsal-{zone}")
+    # And, for a plan that runs in Kubernetes, an existing EKS cluster per region.
+    for region, cluster in ctx.clusters.items():
+        ctx.client("eks", region).create_cluster(
+            name=cluster.name,
+            roleArn="arn:aws:iam::123456789012:role/eks-cluster",
+            resourcesVpcConfig={"subnetIds": []},
+        )
     ctx.primary = ctx.deploy("primary")
     created = [c for c in ctx.emulation.created if c[2]]
     rec.data = {"resources": len([r for r in ctx.primary.resources if r.custom]), "created": len(created)}
@@ -340,6 +370,13 @@ def _verify(ctx: _Context, rec: StageRecord) -> None:
             problems.append(f"{db.identifier} is still a replica")
         if bool(found.get("MultiAZ")) != db.multi_az:
             problems.append(f"{db.identifier} MultiAZ {found.get('MultiAZ')}, plan {db.multi_az}")
+    if p.kubernetes is not None:
+        cluster = ctx.clusters[p.dr_region]
+        for target in p.kubernetes.services:
+            deployment = cluster.get("apps/v1", "deployments", target.namespace, target.deployment) or {}
+            ready = (deployment.get("status") or {}).get("readyReplicas")
+            if ready != target.full_replicas:
+                problems.append(f"{target.name}: {ready} ready replicas in DR, plan {target.full_replicas}")
     ecs = ctx.client("ecs", p.dr_region)
     for service in p.services:
         found = ecs.describe_services(cluster=service.cluster, services=[service.service])["services"][0]
@@ -526,11 +563,23 @@ def _prepare(work: Path) -> None:
 
 
 @contextmanager
-def _emulated() -> Iterator[tuple[Emulator, Fidelity]]:
+def _emulated(
+    plan: Plan, work: Path
+) -> Iterator[tuple[Emulator, Fidelity, dict[str, FakeCluster], Path | None]]:
     with ExitStack() as stack:
         emulator = stack.enter_context(running_emulator())
         fidelity = stack.enter_context(aws_fidelity(Fidelity()))
-        yield emulator, fidelity
+        clusters: dict[str, FakeCluster] = {}
+        kubeconfig = None
+        in_cluster = any(s.compute == "kubernetes" for s in plan.services.values()) or any(
+            d.store == "kubernetes" for d in plan.data.values()
+        )
+        if in_cluster:
+            for role, region in (("primary", plan.regions.primary), ("dr", plan.regions.dr)):
+                clusters[region] = stack.enter_context(running_cluster(f"{plan.service}-{role}"))
+            # A context per cluster, named after it, as `aws eks update-kubeconfig --alias` writes it.
+            kubeconfig = write_kubeconfig(list(clusters.values()), work / "kubeconfig")
+        yield emulator, fidelity, clusters, kubeconfig
 
 
 def rehearse(
@@ -550,9 +599,19 @@ def rehearse(
         str(plan_path), work, [StageRecord(k, t) for k, t, _ in STAGES], datetime.now(UTC)
     )
     started = time.monotonic()
-    with _emulated() as (emulator, fidelity):
+    with _emulated(plan, work) as (emulator, fidelity, clusters, kubeconfig):
         result.emulator_url = emulator.endpoint_url
-        ctx = _Context(plan, plan_path.resolve(), work, emulator, fidelity, Emulation(), replica_lag)
+        ctx = _Context(
+            plan,
+            plan_path.resolve(),
+            work,
+            emulator,
+            fidelity,
+            Emulation(),
+            replica_lag,
+            clusters=clusters,
+            kubeconfig=kubeconfig,
+        )
         for record, (_, title, stage) in zip(result.stages, STAGES, strict=True):
             record.started_at = clock.now()
             progress.step_started(record.key, title)
