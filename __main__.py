@@ -150,6 +150,7 @@ def region_base(
                 region=cfg.region,
                 account_id=account_id,
                 kubeconfig=pulumi.Config().get_secret("kubeconfig") if cfg.kubeconfig_set else None,
+                kube_context=cfg.kube_context,
                 eks_cluster_name=cfg.eks_cluster_name,
             ),
         )
@@ -273,6 +274,7 @@ def kubernetes_inventory(parts: dict[str, Any], plan: Plan, settings: Settings) 
     backups: KubernetesBackups | None = parts["k8s_backups"]
     return {
         "cluster": cluster.name,
+        "context": cluster.context,
         "deployments": {
             s.name: {
                 "namespace": plan.services[s.name].namespace or plan.service,
@@ -557,6 +559,7 @@ def dr(plan: Plan, cfg: StackConfig, settings: Settings, account_id: str) -> Non
     if kubernetes is not None and cluster is not None:
         promotion["kubernetes"] = {
             "cluster": cluster.name,
+            "context": cluster.context,
             "services": [
                 {
                     "name": s.name,

@@ -29,7 +29,8 @@ def main() -> int:
     args = parser.parse_args()
     started = time.perf_counter()
     first = run_program("primary")
-    print(f"first run (imports included): {time.perf_counter() - started:.2f}s, {len(first.resources)} resources\n")
+    elapsed = time.perf_counter() - started
+    print(f"first run (imports included): {elapsed:.2f}s, {len(first.resources)} resources\n")
     print(f"{'plan':18} {'stack':8} {'resources':>9} {'median s':>9} {'resources/s':>12}")
     for plan in PLANS:
         primary_outputs = None

@@ -29,7 +29,9 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         result = rehearse(Path(args.plan), Path(work), progress_for(io.StringIO(), SystemClock(), live=False))
-    print(f"rehearsal of {Path(args.plan).name}: {'passed' if result.ok else 'FAILED'} in {result.seconds:.2f}s")
+    print(
+        f"rehearsal of {Path(args.plan).name}: {'passed' if result.ok else 'FAILED'} in {result.seconds:.2f}s"
+    )
     for stage in result.stages:
         state = "ok" if stage.ok else ("FAILED" if stage.ok is False else "not run")
         print(f"  {stage.title:58} {stage.seconds:7.2f}s  {state}")

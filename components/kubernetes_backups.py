@@ -5,6 +5,7 @@ item's prefix, encrypt with the region's key), reading from Kubernetes only what
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -69,6 +70,11 @@ def upload_policy(bucket_arn: str, prefix: str, key_arn: str) -> str:
     )
 
 
+def _upload_policy_of(prefix: str, arns: list[str]) -> str:
+    bucket_arn, key_arn = arns
+    return upload_policy(bucket_arn, prefix, key_arn)
+
+
 def upload_command(item: str, prefix: str) -> str:
     """One dump per run, named by its UTC time: write-once buckets refuse overwrites anyway."""
     return (
@@ -104,7 +110,7 @@ class KubernetesBackups(pulumi.ComponentResource):
                 f"{name}-{item}",
                 role=role.id,
                 policy=pulumi.Output.all(args.bucket_arns[item], args.kms_key_arn).apply(
-                    lambda values, prefix=job.bucket_prefix: upload_policy(values[0], prefix, values[1])
+                    functools.partial(_upload_policy_of, job.bucket_prefix)
                 ),
                 opts=aws_child,
             )

@@ -16,6 +16,7 @@ class KubernetesClusterArgs:
     region: str
     account_id: str
     kubeconfig: pulumi.Input[str] | None = None  # a secret
+    kube_context: str | None = None  # the kubeconfig's current-context
     eks_cluster_name: str | None = None
 
 
@@ -53,6 +54,10 @@ def eks_kubeconfig(name: str, region: str, endpoint: str, certificate_authority:
 class KubernetesCluster(pulumi.ComponentResource):
     provider: k8s.Provider
     name: str
+    # The kubeconfig context an operator selects for this cluster: an EKS cluster's ARN, which is
+    # how `aws eks update-kubeconfig --name <name> --region <region>` names it, so the two regions'
+    # clusters never share one even when they share a name.
+    context: pulumi.Input[str]
     oidc_provider_arn: str | None
     oidc_issuer: str | None  # host and path, without https://, as IAM conditions name it
 
@@ -76,10 +81,13 @@ class KubernetesCluster(pulumi.ComponentResource):
             self.oidc_issuer = issuer
             self.oidc_provider_arn = f"arn:aws:iam::{args.account_id}:oidc-provider/{issuer}"
             self.name = args.eks_cluster_name
+            self.context = cluster.arn
         else:
             assert args.kubeconfig is not None, "read_stack_config requires one of the two"
+            assert args.kube_context is not None, "read_stack_config reads it from the kubeconfig"
             kubeconfig = args.kubeconfig
-            self.name = f"{name}-kubeconfig"
+            self.name = args.kube_context
+            self.context = args.kube_context
         self.provider = k8s.Provider(
             f"{name}-provider",
             kubeconfig=kubeconfig,
@@ -87,4 +95,6 @@ class KubernetesCluster(pulumi.ComponentResource):
             enable_server_side_apply=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.register_outputs({"name": self.name, "oidc_provider_arn": self.oidc_provider_arn})
+        self.register_outputs(
+            {"name": self.name, "context": self.context, "oidc_provider_arn": self.oidc_provider_arn}
+        )

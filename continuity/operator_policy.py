@@ -300,7 +300,11 @@ def operator_policy_document(scope: OperatorScope) -> dict[str, Any]:
         _history(scope, in_account),
         *scope.extra_statements,
     ]
-    return {"Version": "2012-10-17", "Statement": statements}
+    # IAM rejects a statement with an empty Resource list ("Policy statement must contain
+    # resources"): a stack with nothing of a kind (no ECS service when every service runs on
+    # Kubernetes) gets no statement for it rather than a wildcard.
+    kept = [s for s in statements if s.get("Resource") != []]
+    return {"Version": "2012-10-17", "Statement": kept}
 
 
 def _bucket_reads(scope: OperatorScope, in_account: dict[str, Any]) -> dict[str, Any]:

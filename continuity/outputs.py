@@ -141,7 +141,8 @@ class KubernetesServiceTarget:
 
 @dataclass(frozen=True)
 class KubernetesTargets:
-    cluster: str  # the EKS cluster, or the kubeconfig context the stack was given
+    cluster: str  # the EKS cluster's name, or the kubeconfig context the stack was given
+    context: str  # the kubeconfig context the scripts select: an EKS cluster's ARN
     services: list[KubernetesServiceTarget]
 
 
@@ -206,7 +207,7 @@ def _kubernetes(r: _Reader) -> KubernetesTargets:
                 warm_replicas=warm,
             )
         )
-    return KubernetesTargets(cluster=r.text("cluster"), services=services)
+    return KubernetesTargets(cluster=r.text("cluster"), context=r.text("context"), services=services)
 
 
 def _database(r: _Reader) -> DatabaseTarget:
@@ -334,6 +335,7 @@ class KubernetesWorkload:
 @dataclass(frozen=True)
 class KubernetesInventory:
     cluster: str
+    context: str  # as KubernetesTargets.context
     deployments: dict[str, KubernetesWorkload]  # plan service -> its Deployment
     cron_jobs: dict[str, KubernetesWorkload]  # data item -> its backup CronJob
 
@@ -380,6 +382,7 @@ def _kubernetes_inventory(r: _Reader) -> KubernetesInventory:
     cron_jobs = r.child("cron_jobs")
     return KubernetesInventory(
         cluster=r.text("cluster"),
+        context=r.text("context"),
         deployments={
             name: KubernetesWorkload(
                 deployments.child(name).text("namespace"),

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+import yaml
+
 from continuity.plan import Plan
 
 Role = Literal["primary", "dr"]
@@ -94,6 +96,9 @@ class StackConfig:
     # a kubeconfig (a secret), or an EKS cluster the provider and IRSA are built from.
     kubeconfig_set: bool = False
     eks_cluster_name: str | None = None
+    # The kubeconfig's current-context: what the operations scripts select in the operator's own
+    # kubeconfig (an EKS cluster's context is its ARN, as `aws eks update-kubeconfig` names it).
+    kube_context: str | None = None
     backup_upload_image: str = DEFAULT_UPLOAD_IMAGE
 
     @property
@@ -243,6 +248,7 @@ def read_stack_config(values: Mapping[str, str | None], region: str, plan: Plan)
     )
     assert isinstance(principals, list)
     kubeconfig_set = bool(values.get("kubeconfig"))
+    kube_context = _current_context(values["kubeconfig"]) if kubeconfig_set else None
     eks_cluster = values.get("eksClusterName") or None
     in_cluster = [name for name, s in plan.services.items() if s.compute == "kubernetes"]
     in_cluster_data = [name for name, d in plan.data.items() if d.store == "kubernetes"]
@@ -277,7 +283,19 @@ def read_stack_config(values: Mapping[str, str | None], region: str, plan: Plan)
         certificate_arn=certificate,
         operator_principals=[str(p) for p in principals],
         kubeconfig_set=kubeconfig_set,
+        kube_context=kube_context,
         eks_cluster_name=eks_cluster,
         backup_upload_image=_text(values, "backupUploadImage", DEFAULT_UPLOAD_IMAGE),
         drill_history=_text(values, "drillHistory", "reports/continuity-history.jsonl"),
     )
+
+
+def _current_context(text: str | None) -> str:
+    try:
+        document = yaml.safe_load(text or "")
+    except yaml.YAMLError:
+        document = None
+    context = document.get("current-context") if isinstance(document, dict) else None
+    if not isinstance(context, str) or not context:
+        raise ConfigError("config kubeconfig: not a kubeconfig with a current-context (YAML or JSON)")
+    return context

@@ -63,6 +63,7 @@ class FakeCluster:
     requests: list[Request] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     server_url: str = ""
+    context: str = ""  # the kubeconfig context naming it (its name when empty)
 
     # -- state, for the emulated deployment and the tests
     def put(self, api: str, plural: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -105,19 +106,20 @@ class FakeCluster:
             body.setdefault("status", {})["desiredReplicas"] = spec.get("minReplicas", 1)
 
     def kubeconfig(self) -> dict[str, Any]:
+        context = self.context or self.name
         return {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": self.name, "cluster": {"server": self.server_url}}],
-            "users": [{"name": self.name, "user": {"token": "rehearsal"}}],
-            "contexts": [{"name": self.name, "context": {"cluster": self.name, "user": self.name}}],
-            "current-context": self.name,
+            "clusters": [{"name": context, "cluster": {"server": self.server_url}}],
+            "users": [{"name": context, "user": {"token": "rehearsal"}}],
+            "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
+            "current-context": context,
         }
 
 
 def write_kubeconfig(clusters: list[FakeCluster], path: Path) -> Path:
-    """One kubeconfig with a context per cluster, named after it (as `aws eks update-kubeconfig
-    --alias <name>` names it)."""
+    """One kubeconfig with a context per cluster, named by its ``context`` (an EKS cluster's ARN,
+    as `aws eks update-kubeconfig` names it) or its name."""
     configs = [c.kubeconfig() for c in clusters]
     merged = {
         "apiVersion": "v1",
@@ -125,7 +127,7 @@ def write_kubeconfig(clusters: list[FakeCluster], path: Path) -> Path:
         "clusters": [x for c in configs for x in c["clusters"]],
         "users": [x for c in configs for x in c["users"]],
         "contexts": [x for c in configs for x in c["contexts"]],
-        "current-context": clusters[0].name,
+        "current-context": clusters[0].context or clusters[0].name,
     }
     path.write_text(yaml.safe_dump(merged))
     return path

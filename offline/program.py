@@ -207,8 +207,12 @@ def run_program(
     if config.get(f"{project}:role") == "dr" and reference:
         if primary_outputs is None:
             primary_stack = reference.rsplit("/", 1)[-1]
+            # What the DR stack was given beyond its own file applies to the primary too (a cluster
+            # named for both, say), except what says which stack and where it is.
+            own = {"aws:region", *(f"{project}:{k}" for k in ("role", "primaryStack", "promoted", "vpcCidr"))}
+            shared = {k: v for k, v in (config_overrides or {}).items() if k not in own}
             primary_outputs = run_program(
-                primary_stack, plan_path, mocks_factory=mocks_factory, root=root
+                primary_stack, plan_path, config_overrides=shared, mocks_factory=mocks_factory, root=root
             ).outputs
         stack_outputs[reference] = primary_outputs
     factory: MocksFactory = mocks_factory or OfflineMocks

@@ -190,11 +190,15 @@ def _deploy_primary(ctx: _Context, rec: StageRecord) -> None:
     ctx.client("route53", "us-east-1").create_hosted_zone(Name=zone, CallerReference=f"rehearsal-{zone}")
     # And, for a plan that runs in Kubernetes, an existing EKS cluster per region.
     for region, cluster in ctx.clusters.items():
-        ctx.client("eks", region).create_cluster(
+        created = ctx.client("eks", region).create_cluster(
             name=cluster.name,
             roleArn="arn:aws:iam::123456789012:role/eks-cluster",
             resourcesVpcConfig={"subnetIds": []},
         )
+        # `aws eks update-kubeconfig --name <name> --region <region>` names the context by the ARN.
+        cluster.context = created["cluster"]["arn"]
+    if ctx.clusters:
+        ctx.kubeconfig = write_kubeconfig(list(ctx.clusters.values()), ctx.work / "kubeconfig")
     ctx.primary = ctx.deploy("primary")
     created = [c for c in ctx.emulation.created if c[2]]
     rec.data = {"resources": len([r for r in ctx.primary.resources if r.custom]), "created": len(created)}
@@ -304,6 +308,18 @@ def _write_data(ctx: _Context, rec: StageRecord) -> None:
             if locked is None and ctx.plan.data[item].immutable:
                 locked = (bucket, key, put["VersionId"])
         buckets.append({"data_item": item, "objects": OBJECTS_PER_BUCKET, "copied_to_dr": replicated})
+    kubernetes = ctx.inventory.primary.kubernetes
+    if kubernetes is not None and kubernetes.cron_jobs:
+        # The objects above are what each backup Job uploaded: record the runs on the CronJobs, as
+        # the CronJob controller would once its Job completed.
+        cluster = ctx.clusters[ctx.plan.regions.primary]
+        stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        for job in kubernetes.cron_jobs.values():
+            found = cluster.get("batch/v1", "cronjobs", job.namespace, job.name)
+            if found is None:
+                raise RehearsalFailed(f"backup CronJob {job.namespace}/{job.name} is not in the cluster")
+            found["status"] = {"lastScheduleTime": stamp, "lastSuccessfulTime": stamp}
+            cluster.put("batch/v1", "cronjobs", found)
     worm = "no immutable data in the plan"
     if locked is not None:
         bucket, key, version = locked
@@ -577,7 +593,7 @@ def _emulated(
         if in_cluster:
             for role, region in (("primary", plan.regions.primary), ("dr", plan.regions.dr)):
                 clusters[region] = stack.enter_context(running_cluster(f"{plan.service}-{role}"))
-            # A context per cluster, named after it, as `aws eks update-kubeconfig --alias` writes it.
+            # A context per cluster (written again under its EKS ARN once the cluster exists).
             kubeconfig = write_kubeconfig(list(clusters.values()), work / "kubeconfig")
         yield emulator, fidelity, clusters, kubeconfig
 

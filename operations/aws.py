@@ -31,6 +31,8 @@ from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
 
+from operations.errors import OperationsError
+
 # Route 53 is global; its control plane (and the signing region of its API) is us-east-1.
 ROUTE53_REGION = "us-east-1"
 
@@ -145,10 +147,16 @@ def describe_error(exc: BaseException) -> str:
         error = exc.response.get("Error", {})
         code = error.get("Code") or "Error"
         message = _short(str(error.get("Message") or ""))
+        if message.lstrip().startswith("<"):
+            # An HTML page is not an AWS error: a proxy, or an emulator without this operation.
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
+            message = (
+                f"HTTP {status} with a web page, not an AWS answer (an endpoint without this operation?)"
+            )
         operation = getattr(exc, "operation_name", "")
         where = f" ({operation})" if operation else ""
         return f"{code}{where}: {message}" if message else f"{code}{where}"
-    if isinstance(exc, BotoCoreError):
+    if isinstance(exc, BotoCoreError | OperationsError):
         return _short(str(exc))
     return f"{type(exc).__name__}: {_short(str(exc))}"
 
@@ -173,10 +181,20 @@ def arn_account(arn: str) -> str | None:
 
 # botocore service names whose IAM prefix differs; the scripts' own services all match.
 _IAM_PREFIX = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing", "stepfunctions": "states"}
+# S3 names most of its IAM actions differently from its API operations (Amazon S3 User Guide,
+# "Required permissions for Amazon S3 API operations"); the ones the scripts call.
+_S3_ACTIONS = {
+    "ListObjectsV2": "s3:ListBucket",
+    "HeadObject": "s3:GetObject",
+    "GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
+    "GetBucketReplication": "s3:GetReplicationConfiguration",
+}
 
 
 def iam_action(service_name: str, operation: str) -> str:
-    """The IAM action an API operation needs: `rds:PromoteReadReplica`."""
+    """The IAM action an API operation needs: `rds:PromoteReadReplica`, `s3:ListBucket` for ListObjectsV2."""
+    if service_name == "s3" and operation in _S3_ACTIONS:
+        return _S3_ACTIONS[operation]
     return f"{_IAM_PREFIX.get(service_name, service_name)}:{operation}"
 
 

@@ -11,9 +11,11 @@ import argparse
 import shlex
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from datetime import UTC, datetime
+from typing import Any, TextIO
 
-from operations.errors import ExitCode, OperationsError
+from operations.errors import BadInput, ExitCode, OperationsError
+from operations.report import write_report
 
 
 def add_outputs_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,3 +62,31 @@ def ask(prompt: str, stdin: TextIO, stderr: TextIO) -> str:
 def rerun_command(script: str, argv: Sequence[str]) -> str:
     """The command that runs the script again with the same arguments (how to resume)."""
     return shlex.join(["python", script, *argv])
+
+
+def default_report_path(kind: str, stack: str, started_at: datetime) -> str:
+    """``reports/<kind>-<stack>-<UTC time>.json`` (reports/ is ignored by git)."""
+    stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
+    return f"reports/{kind}-{stack.replace('/', '-')}-{stamp}.json"
+
+
+def save_report(
+    data: dict[str, Any], markdown: str, target: str, prog: str, stderr: TextIO
+) -> tuple[str, str] | None:
+    """Write the JSON report and its Markdown page; a report that cannot be written is one line on
+    stderr, never the end of the run (what happened in AWS matters more than the file)."""
+    try:
+        json_path, md_path = write_report(data, markdown, target)
+    except OSError as exc:
+        print(f"{prog}: could not write the report to {target}: {exc.strerror or exc}", file=stderr)
+        return None
+    return str(json_path), str(md_path)
+
+
+def parse_moment(text: str, flag: str) -> datetime:
+    """An ISO 8601 time (``2026-11-23T09:00:00Z``); without a zone it is UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{flag} {text}: not an ISO 8601 time (like 2026-11-23T09:00:00Z)") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

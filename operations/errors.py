@@ -28,6 +28,12 @@ class BadInput(OperationsError):
     exit_code = ExitCode.BAD_INPUT
 
 
+class Finding(OperationsError):
+    """What a test exists to find: a restore that fails or is too slow, a check that does not pass."""
+
+    exit_code = ExitCode.FINDING
+
+
 class Refused(OperationsError):
     exit_code = ExitCode.REFUSED
 

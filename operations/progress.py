@@ -154,3 +154,30 @@ def progress_for(stream: TextIO, clock: Clock, *, live: bool | None = None) -> P
         isatty = getattr(stream, "isatty", None)
         live = bool(isatty and isatty()) and os.environ.get("TERM", "") != "dumb"
     return LiveProgress(stream, clock) if live else Progress(stream, clock)
+
+
+class Nested(Progress):
+    """Progress of a run inside another (a drill's readiness and failover): every step title is
+    prefixed, and everything goes to the outer run's display."""
+
+    def __init__(self, outer: Progress, prefix: str) -> None:
+        super().__init__(outer.stream, outer.clock)
+        self.outer = outer
+        self.prefix = prefix
+
+    def step_started(self, step: str, title: str) -> None:
+        self.outer.step_started(f"{self.prefix}.{step}", f"{self.prefix}: {title}")
+
+    def state(self, step: str, text: str) -> None:
+        self.outer.state(f"{self.prefix}.{step}", text)
+
+    def step_finished(self, step: str, outcome: str, detail: str = "") -> None:
+        self.outer.step_finished(f"{self.prefix}.{step}", outcome, detail)
+
+    def note(self, text: str) -> None:
+        self.outer.note(f"{self.prefix}: {text}")
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        with self.outer.paused():
+            yield

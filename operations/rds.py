@@ -10,7 +10,7 @@ promotion; the tests patch moto to behave like AWS, see tests/operations/world.p
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,12 @@ from botocore.exceptions import ClientError
 from operations.aws import arn_region, error_code
 
 AVAILABLE = "available"
+# Failback tags the primary-region replica it creates with the DbiResourceId of the DR instance it
+# copies: unlike a name, that id is never reused, so a later run (or readiness) can tell the
+# instance that replaced the old primary from the old primary itself.
+FAILBACK_SOURCE_TAG = "continuity:failback-source"
+# DB instance identifiers: 1-63 letters, digits and hyphens, starting with a letter.
+IDENTIFIER_MAX = 63
 # Statuses from which an instance does not recover by waiting (RDS User Guide, "Viewing Amazon
 # RDS DB instance status"); a step that meets one stops and says so.
 BROKEN_STATUSES = frozenset(
@@ -54,6 +60,14 @@ class InstanceView:
     backup_retention: int
     pending_backup_retention: int | None
     latest_restorable_time: datetime | None
+    # Read by restore tests and failback; defaults keep older callers' views valid.
+    endpoint_address: str | None = None
+    endpoint_port: int | None = None
+    engine: str | None = None
+    instance_class: str | None = None
+    dbi_resource_id: str | None = None  # unique for the instance's lifetime, unlike its name
+    created_at: datetime | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def region(self) -> str | None:
@@ -84,6 +98,7 @@ class InstanceView:
 def view_instance(raw: Mapping[str, Any]) -> InstanceView:
     infos = [s for s in raw.get("StatusInfos") or [] if s.get("StatusType") == "read replication"]
     pending = raw.get("PendingModifiedValues") or {}
+    endpoint = raw.get("Endpoint") or {}
     return InstanceView(
         identifier=raw["DBInstanceIdentifier"],
         arn=raw.get("DBInstanceArn", ""),
@@ -97,6 +112,14 @@ def view_instance(raw: Mapping[str, Any]) -> InstanceView:
         backup_retention=int(raw.get("BackupRetentionPeriod") or 0),
         pending_backup_retention=pending.get("BackupRetentionPeriod"),
         latest_restorable_time=raw.get("LatestRestorableTime"),
+        endpoint_address=endpoint.get("Address"),
+        endpoint_port=endpoint.get("Port"),
+        engine=raw.get("Engine"),
+        instance_class=raw.get("DBInstanceClass"),
+        dbi_resource_id=raw.get("DbiResourceId"),
+        created_at=raw.get("InstanceCreateTime"),
+        # DescribeDBInstances answers with the tags (TagList), so no ListTagsForResource call.
+        tags={str(t.get("Key")): str(t.get("Value", "")) for t in raw.get("TagList") or []},
     )
 
 
@@ -156,6 +179,22 @@ class ReplicatedBackups:
     status: str  # replicating, active, retained, pending ...
     earliest: datetime | None
     latest: datetime | None  # the newest point a restore can reach
+    source_arn: str | None = None  # the instance whose backups these are
+    source_identifier: str | None = None
+    source_region: str | None = None
+
+
+def _replicated(backup: Mapping[str, Any], arn: str) -> ReplicatedBackups:
+    window = backup.get("RestoreWindow") or {}
+    return ReplicatedBackups(
+        arn=backup.get("DBInstanceAutomatedBackupsArn", arn),
+        status=str(backup.get("Status", "unknown")),
+        earliest=window.get("EarliestTime"),
+        latest=window.get("LatestTime"),
+        source_arn=backup.get("DBInstanceArn"),
+        source_identifier=backup.get("DBInstanceIdentifier"),
+        source_region=backup.get("Region"),
+    )
 
 
 def describe_replicated_backups(rds: Any, arn: str) -> ReplicatedBackups | None:
@@ -169,13 +208,40 @@ def describe_replicated_backups(rds: Any, arn: str) -> ReplicatedBackups | None:
         raise
     if not found:
         return None
-    backup = found[0]
-    window = backup.get("RestoreWindow") or {}
-    return ReplicatedBackups(
-        arn=backup.get("DBInstanceAutomatedBackupsArn", arn),
-        status=str(backup.get("Status", "unknown")),
-        earliest=window.get("EarliestTime"),
-        latest=window.get("LatestTime"),
+    return _replicated(found[0], arn)
+
+
+def replicated_backups_of(
+    backups: list[ReplicatedBackups], *, source_arn: str, source_identifier: str, source_region: str
+) -> ReplicatedBackups | None:
+    """The replicated backups of one source instance among a region's automated backups.
+
+    In the destination region they carry the source's ARN, identifier and region; the region's own
+    instances' backups (a promoted replica's, a scratch instance's) do not match."""
+    for backup in backups:
+        if backup.source_arn == source_arn:
+            return backup
+    for backup in backups:
+        if backup.source_identifier == source_identifier and backup.source_region == source_region:
+            return backup
+    return None
+
+
+def find_replicated_backups(
+    rds: Any, *, source_arn: str, source_identifier: str, source_region: str
+) -> ReplicatedBackups | None:
+    """Find the source's replicated automated backups in this client's region without calling
+    the source region (which may be the one that is down)."""
+    found: list[ReplicatedBackups] = []
+    params: dict[str, Any] = {}
+    while True:
+        page = rds.describe_db_instance_automated_backups(**params)
+        found += [_replicated(b, "") for b in page.get("DBInstanceAutomatedBackups") or []]
+        if not page.get("Marker"):
+            break
+        params["Marker"] = page["Marker"]
+    return replicated_backups_of(
+        found, source_arn=source_arn, source_identifier=source_identifier, source_region=source_region
     )
 
 
@@ -219,3 +285,149 @@ def restore_latest(
             return False
         raise
     return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Scratch restores (restore tests) and the way back (failback)
+
+ALREADY_EXISTS = frozenset({"DBInstanceAlreadyExists", "DBInstanceAlreadyExistsFault"})
+# RDS refuses to delete an instance in these states; a cleanup waits for one it can delete.
+UNDELETABLE_STATUSES = frozenset(
+    {
+        "creating",
+        "backing-up",
+        "modifying",
+        "rebooting",
+        "renaming",
+        "resetting-master-credentials",
+        "upgrading",
+    }
+)
+
+
+def restore_to_point_in_time(
+    rds: Any,
+    *,
+    target_identifier: str,
+    source_identifier: str | None = None,
+    automated_backups_arn: str | None = None,
+    restore_time: datetime | None = None,
+    instance_class: str | None,
+    subnet_group: str | None,
+    security_group_ids: list[str],
+    tags: Mapping[str, str],
+) -> bool:
+    """Restore an instance's backups (same region) or replicated backups (by ARN) into a new,
+    unprotected, single-AZ instance without backups of its own; False when ``target_identifier``
+    already exists (a re-run). The newest restorable point unless ``restore_time``."""
+    if (source_identifier is None) == (automated_backups_arn is None):
+        raise ValueError("restore from exactly one of source_identifier or automated_backups_arn")
+    params: dict[str, Any] = {
+        "TargetDBInstanceIdentifier": target_identifier,
+        "VpcSecurityGroupIds": list(security_group_ids),
+        "MultiAZ": False,
+        "DeletionProtection": False,
+        "PubliclyAccessible": False,
+        # No automated backups of its own: a scratch instance is deleted within the hour, and
+        # turning them off makes it available sooner.
+        "BackupRetentionPeriod": 0,
+        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+    }
+    if source_identifier is not None:
+        params["SourceDBInstanceIdentifier"] = source_identifier
+    else:
+        params["SourceDBInstanceAutomatedBackupsArn"] = automated_backups_arn
+    if restore_time is not None:
+        params["RestoreTime"] = restore_time
+    else:
+        params["UseLatestRestorableTime"] = True
+    if subnet_group:
+        params["DBSubnetGroupName"] = subnet_group
+    if instance_class:
+        params["DBInstanceClass"] = instance_class
+    try:
+        rds.restore_db_instance_to_point_in_time(**params)
+    except ClientError as exc:
+        if error_code(exc) in ALREADY_EXISTS:
+            return False
+        raise
+    return True
+
+
+def delete_instance(rds: Any, identifier: str) -> bool:
+    """Delete an instance without a final snapshot, with its automated backups; False when it is
+    already gone or already being deleted. Callers check the instance is theirs first."""
+    try:
+        rds.delete_db_instance(
+            DBInstanceIdentifier=identifier, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
+        )
+    except ClientError as exc:
+        if error_code(exc) in NOT_FOUND:
+            return False
+        # "Instance ... is already being deleted": an earlier cleanup got there first.
+        busy = error_code(exc) in ("InvalidDBInstanceState", "InvalidDBInstanceStateFault")
+        if busy and "already being deleted" in str(exc):
+            return False
+        raise
+    return True
+
+
+def create_cross_region_replica(
+    rds: Any,
+    *,
+    identifier: str,
+    source_arn: str,
+    source_region: str,
+    instance_class: str | None,
+    subnet_group: str | None,
+    security_group_ids: list[str],
+    kms_key_id: str | None,
+    tags: Mapping[str, str],
+) -> bool:
+    """Create a read replica in this client's region of an instance in ``source_region``; False
+    when ``identifier`` already exists (a re-run).
+
+    ``SourceRegion`` makes botocore sign the pre-signed URL RDS needs to read an encrypted source
+    from another region; ``KmsKeyId`` is a key of this region (a cross-region replica of an
+    encrypted instance must name one)."""
+    params: dict[str, Any] = {
+        "DBInstanceIdentifier": identifier,
+        "SourceDBInstanceIdentifier": source_arn,
+        "SourceRegion": source_region,
+        "VpcSecurityGroupIds": list(security_group_ids),
+        "PubliclyAccessible": False,
+        "CopyTagsToSnapshot": True,
+        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+    }
+    if instance_class:
+        params["DBInstanceClass"] = instance_class
+    if subnet_group:
+        params["DBSubnetGroupName"] = subnet_group
+    if kms_key_id:
+        params["KmsKeyId"] = kms_key_id
+    try:
+        rds.create_db_instance_read_replica(**params)
+    except ClientError as exc:
+        if error_code(exc) in ALREADY_EXISTS:
+            return False
+        raise
+    return True
+
+
+def rename_instance(rds: Any, identifier: str, new_identifier: str) -> None:
+    # Renaming keeps the instance, its data, its protection and its backups; only its name (and
+    # so its endpoint) changes, which frees the old name for another instance.
+    rds.modify_db_instance(
+        DBInstanceIdentifier=identifier, NewDBInstanceIdentifier=new_identifier, ApplyImmediately=True
+    )
+
+
+def list_instances(rds: Any) -> list[InstanceView]:
+    views: list[InstanceView] = []
+    params: dict[str, Any] = {}
+    while True:
+        page = rds.describe_db_instances(**params)
+        views += [view_instance(raw) for raw in page.get("DBInstances") or []]
+        if not page.get("Marker"):
+            return views
+        params["Marker"] = page["Marker"]

@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from continuity.outputs import OutputsError, Promotion, parse_promotion
+from continuity.outputs import Inventory, OutputsError, Promotion, parse_inventory, parse_promotion
 from operations.errors import BadInput
 
 # The Pulumi project (Pulumi.yaml) is the repository root; the CLI runs there.
@@ -104,16 +104,36 @@ def read_outputs_file(path: str | Path) -> object:
         raise BadInput(f"{file}: line {exc.lineno}, column {exc.colno}: not JSON ({exc.msg})") from None
 
 
-def load_promotion(*, stack: str | None, outputs_file: str | Path | None, pulumi: PulumiCli) -> Promotion:
-    """The ``promotion`` output of the DR stack, from the CLI (``stack``) or a saved file."""
+@dataclass(frozen=True)
+class OutputsDocument:
+    """The DR stack's outputs as read, and where from (for messages)."""
+
+    document: object
+    where: str
+
+    def promotion(self) -> Promotion:
+        try:
+            return parse_promotion(self.document)
+        except OutputsError as exc:
+            raise BadInput(f"{self.where}: {exc}") from None
+
+    def inventory(self) -> Inventory:
+        try:
+            return parse_inventory(self.document)
+        except OutputsError as exc:
+            raise BadInput(f"{self.where}: {exc}") from None
+
+
+def load_outputs(*, stack: str | None, outputs_file: str | Path | None, pulumi: PulumiCli) -> OutputsDocument:
+    """The DR stack's outputs document, from the CLI (``stack``) or a saved file."""
     if (stack is None) == (outputs_file is None):
         raise BadInput("give exactly one of --stack NAME or --outputs FILE")
     if outputs_file is not None:
-        document, where = read_outputs_file(outputs_file), str(outputs_file)
-    else:
-        assert stack is not None
-        document, where = pulumi.stack_outputs(stack), f"stack {stack}"
-    try:
-        return parse_promotion(document)
-    except OutputsError as exc:
-        raise BadInput(f"{where}: {exc}") from None
+        return OutputsDocument(read_outputs_file(outputs_file), str(outputs_file))
+    assert stack is not None
+    return OutputsDocument(pulumi.stack_outputs(stack), f"stack {stack}")
+
+
+def load_promotion(*, stack: str | None, outputs_file: str | Path | None, pulumi: PulumiCli) -> Promotion:
+    """The ``promotion`` output of the DR stack, from the CLI (``stack``) or a saved file."""
+    return load_outputs(stack=stack, outputs_file=outputs_file, pulumi=pulumi).promotion()

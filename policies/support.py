@@ -4,8 +4,9 @@ Each policy reads the plan path from its configuration (``plan``; a relative pat
 against the pack directory's parent, the repository root, whatever the working directory) and
 loads it once through the repository's plan library, so the pack judges with exactly the numbers
 the stacks were built from (``continuity.derive``). Resources name what they serve with
-``continuity:*`` tags (see docs/policies.md); a resource without them is not the plan's, and a
-plan item without a resource is reported by the ``*-require-coverage`` stack policies.
+``continuity:*`` tags (see docs/policies.md), Kubernetes objects with the same as labels
+(``continuity.data-item``); a resource without them is not the plan's, and a plan item without a
+resource is reported by the ``*-require-coverage`` stack policies.
 
 Values read from resource properties go through the SDK's unknown-checking proxy: reading a value
 that is unknown during preview raises ``UnknownValueError``, which the SDK reports as an advisory
@@ -35,7 +36,7 @@ from continuity import tags as continuity_tags
 from continuity.derive import BucketSettings, RdsSettings, ServiceSettings, Settings, derive
 from continuity.durations import describe_timedelta
 from continuity.plan import DataItem, Plan, PlanError, load_plan
-from continuity.schedule import ScheduleError, longest_gap
+from continuity.schedule import ScheduleError, longest_gap, longest_gap_kubernetes
 
 # The tags the stacks put on what they create (continuity/tags.py), as the policies look them up.
 TAG_SERVICE = continuity_tags.SERVICE
@@ -80,6 +81,35 @@ S3_LIFECYCLE = (
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
 )
+# pulumi-kubernetes resources (autoscaling/v1 and v2 are both served; the stacks declare v2).
+K8S_CRON_JOB = "kubernetes:batch/v1:CronJob"
+K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+K8S_AUTOSCALER = (
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    "kubernetes:autoscaling/v1:HorizontalPodAutoscaler",
+)
+
+
+def label_key(tag: str) -> str:
+    """A continuity tag as a Kubernetes label key: label keys take no colon, so the components
+    write ``continuity:data-item`` as ``continuity.data-item``."""
+    return tag.replace(":", ".")
+
+
+def label_value(value: str) -> str:
+    """A tag value as the components write it into a label: no colon, at most 63 characters."""
+    return value.replace(":", ".")[:63]
+
+
+LABEL_SERVICE = label_key(TAG_SERVICE)
+LABEL_ROLE = label_key(TAG_ROLE)
+LABEL_DATA_ITEM = label_key(TAG_DATA_ITEM)
+# Kubernetes services are named by the well-known name label (and their selector), not a workload tag.
+LABEL_APP_NAME = "app.kubernetes.io/name"
+# The environment variable that names the bucket a backup CronJob uploads its dumps to
+# (components/kubernetes_backups.py): the upload command writes to s3://$BACKUP_BUCKET/<item>/.
+BACKUP_BUCKET_ENV = "BACKUP_BUCKET"
+
 # The resources that carry continuity:role, from which a stack policy learns which region's half
 # of the plan it is looking at (Route 53 records and the S3/Backup side resources are untaggable).
 ROLE_CARRIERS = frozenset(
@@ -163,6 +193,13 @@ def not_applicable(args: ResourceValidationArgs | StackValidationArgs, reason: s
 def tags_of(props: Mapping[str, Any]) -> Mapping[str, Any]:
     tags = props.get("tags")
     return tags if isinstance(tags, Mapping) else {}
+
+
+def labels_of(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A Kubernetes object's ``metadata.labels`` (where it carries the continuity tags)."""
+    metadata = props.get("metadata")
+    labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
+    return labels if isinstance(labels, Mapping) else {}
 
 
 def items(value: Any) -> list[Any]:
@@ -262,6 +299,28 @@ def data_subject(args: ResourceValidationArgs, stores: Sequence[str]) -> DataSub
     return DataSubject(ctx, name, item, role if role in ROLES else None)
 
 
+def cron_job_subject(args: ResourceValidationArgs) -> DataSubject:
+    """The kubernetes data item a backup CronJob is labelled with (``continuity.data-item``);
+    not applicable to any other CronJob. The backup CronJobs carry no service label: one that
+    does must name the plan's service."""
+    labels = labels_of(args.props)
+    name = labels.get(LABEL_DATA_ITEM)
+    if not isinstance(name, str):
+        not_applicable(args, f"no {LABEL_DATA_ITEM} label: the CronJob backs up no plan data")
+    ctx = plan_for(args.get_config())
+    service = labels.get(LABEL_SERVICE)
+    if service is not None and service != label_value(ctx.plan.service):
+        not_applicable(
+            args, f"{LABEL_SERVICE} is {show(service)}; the plan protects {show(ctx.plan.service)}"
+        )
+    item = ctx.plan.data.get(name)
+    if item is None or item.store != "kubernetes":
+        # Labels that name no item (or one of another store) are reported once, by the coverage policy.
+        not_applicable(args, f"{LABEL_DATA_ITEM} {show(name)} is no kubernetes item of the plan")
+    role = labels.get(LABEL_ROLE)
+    return DataSubject(ctx, name, item, role if role in ROLES else None)
+
+
 # ---------------------------------------------------------------------------------------------
 # Stack policies: resources joined on property dependencies
 
@@ -275,6 +334,7 @@ class StackView:
     resources: list[PolicyResource]
     _by_type: dict[str, list[PolicyResource]] = field(default_factory=dict, repr=False)
     _tags: dict[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+    _labels: dict[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
     _dependents: dict[tuple[str, str], list[PolicyResource]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -297,6 +357,19 @@ class StackView:
             tags = self.tags(resource)
             if tags.get(TAG_SERVICE) == self.ctx.plan.service:
                 found.append((resource, tags))
+        return found
+
+    def labelled(self, *types: str) -> list[tuple[PolicyResource, Mapping[str, Any]]]:
+        """Kubernetes objects of these types labelled for this plan's service, or for no service
+        (the backup CronJobs carry only their data item), with their labels."""
+        found = []
+        service = label_value(self.ctx.plan.service)
+        for resource in self.of_type(*types):
+            if resource.urn not in self._labels:
+                self._labels[resource.urn] = labels_of(resource.props)
+            labels = self._labels[resource.urn]
+            if labels.get(LABEL_SERVICE) in (service, None):
+                found.append((resource, labels))
         return found
 
     def roles(self) -> set[str]:
@@ -380,12 +453,15 @@ def report_stray_tags(
     known: Mapping[str, str],
     accepted: Iterable[str],
     report: Callable[[str, str | None], None],
+    found: Sequence[tuple[PolicyResource, Mapping[str, Any]]] | None = None,
 ) -> None:
     """Report resources of ``types`` whose ``tag`` names no plan entry, or one of a kind that
-    such a resource cannot serve. ``known`` maps each plan entry to its kind (store, compute)."""
+    such a resource cannot serve. ``known`` maps each plan entry to its kind (store, compute);
+    ``found`` gives the resources with their tags (or labels) when not ``view.tagged(*types)``."""
     accepted = set(accepted)
-    section, placed = ("data", "keeps in") if tag == TAG_DATA_ITEM else ("services", "runs on")
-    for resource, tags in view.tagged(*types):
+    data = tag in (TAG_DATA_ITEM, LABEL_DATA_ITEM)
+    section, placed = ("data", "keeps in") if data else ("services", "runs on")
+    for resource, tags in view.tagged(*types) if found is None else found:
         name = tags.get(tag)
         if name is None:
             continue
@@ -424,8 +500,18 @@ def schedule_gap(rule: Mapping[str, Any]) -> tuple[timedelta, str]:
     schedule cannot be judged. AWS Backup runs crons in ``scheduleExpressionTimezone`` (UTC by
     default): across a daylight-saving change a run comes up to an hour late, so such a zone
     adds an hour."""
-    delta = longest_gap(str(rule.get("schedule")))
-    zone = rule.get("scheduleExpressionTimezone")
+    return _in_zone(longest_gap(str(rule.get("schedule"))), rule.get("scheduleExpressionTimezone"))
+
+
+def cron_job_gap(spec: Mapping[str, Any]) -> tuple[timedelta, str]:
+    """The longest gap of a CronJob's ``schedule`` (five fields, as Kubernetes reads them) in its
+    ``timeZone``, and how to say it; raises ScheduleError when the schedule cannot be judged.
+    Without a ``timeZone`` the controller manager's zone applies: UTC on EKS, as the plan's
+    schedules are written. A zone with daylight saving adds an hour, as for AWS Backup."""
+    return _in_zone(longest_gap_kubernetes(str(spec.get("schedule"))), spec.get("timeZone"))
+
+
+def _in_zone(delta: timedelta, zone: Any) -> tuple[timedelta, str]:
     if zone and _observes_daylight_saving(str(zone)):
         late = delta + timedelta(hours=1)
         return late, f"{gap(late)} (daylight saving in {zone})"

@@ -203,8 +203,23 @@ def states_from_preview(document: Any, where: str) -> list[ResourceState]:
     return list(by_urn.values())
 
 
-def states_from_program(stack: str, plan: Path) -> list[ResourceState]:
-    """The resources the Pulumi program registers for ``stack`` under mocks (offline.program)."""
+def config_overrides(pairs: list[str]) -> dict[str, str]:
+    """``--config KEY=VALUE`` as `pulumi config set` takes it: a key without a namespace is the
+    project's (``continuity:``)."""
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"--config {pair!r}: expected KEY=VALUE (e.g. eksClusterName=orders)")
+        overrides[key if ":" in key else f"continuity:{key}"] = value
+    return overrides
+
+
+def states_from_program(
+    stack: str, plan: Path, overrides: dict[str, str] | None = None
+) -> list[ResourceState]:
+    """The resources the Pulumi program registers for ``stack`` under mocks (offline.program),
+    with the stack's config file plus ``overrides``."""
     if stack not in STACKS:
         raise InputError(f"--stack {stack}: unknown stack (expected {' or '.join(STACKS)})")
     try:
@@ -212,7 +227,7 @@ def states_from_program(stack: str, plan: Path) -> list[ResourceState]:
     except ImportError as err:
         raise InputError(f"--stack needs offline.program (the program under mocks): {err}") from None
     try:
-        result = program.run_program(stack, str(plan))
+        result = program.run_program(stack, str(plan), config_overrides=overrides or {})
     except (PlanError, ValueError, getattr(program, "OfflineError", ValueError)) as err:
         raise InputError(f"--stack {stack}: {' '.join(str(err).split())}") from None
     return states_from_run(result)
@@ -560,7 +575,7 @@ class _RememberedConversions:
     """The two conversions the SDK's analyzer applies to a request's properties before wrapping
     them for a policy (protobuf Struct to dict, then Pulumi's special values), done once per
     message instead of once per policy: in pure Python that repetition is most of the time a
-    large stack takes (23 policies x every resource). Both are pure and their results reach no
+    large stack takes (every policy x every resource). Both are pure and their results reach no
     policy (each still gets its own unknown-checking proxy, built from them as before);
     tests/policies/test_pack.py compares both paths. Inputs are held while remembered, so an id
     never stands for another object."""
@@ -717,6 +732,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--plan", metavar="FILE", help=f"the continuity plan (default {DEFAULT_PLAN.name})")
     parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="with --stack: stack config beyond Pulumi.<stack>.yaml (e.g. eksClusterName=vapora)",
+    )
+    parser.add_argument(
         "--policy-pack-config", type=Path, metavar="FILE", help="policy configuration, as for the CLI"
     )
     parser.add_argument("--json", action="store_true", help="print violations and a summary as JSON")
@@ -734,7 +756,8 @@ def main(argv: list[str] | None = None) -> int:
             else None
         )
         if args.stack is not None:
-            label, states = f"stack {args.stack}", states_from_program(args.stack, plan)
+            overrides = config_overrides(args.config)
+            label, states = f"stack {args.stack}", states_from_program(args.stack, plan, overrides)
         elif args.state is not None:
             label, states = str(args.state), states_from_stack_export(read_json(args.state), str(args.state))
         else:

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
-from continuity.outputs import DatabaseTarget, Promotion, ServiceTarget
+from continuity.outputs import DatabaseTarget, KubernetesServiceTarget, Promotion, ServiceTarget
 from operations.aws import arn_region
 from operations.cloudwatch import LagReading
 from operations.ecs import ScalableTargetView, ServiceView, resource_id_for
+from operations.kubernetes import AutoscalerView, DeploymentView
 from operations.rds import InstanceView, ReplicatedBackups, modifications_needed
 from operations.route53 import HealthCheckView, RecordView, failover_record_problems
 from operations.stack_outputs import config_set_command
@@ -62,7 +63,8 @@ def input_problems(promotion: Promotion) -> list[str]:
         expected = resource_id_for(svc.cluster, svc.service)
         if svc.scalable_target is not None and svc.scalable_target != expected:
             problems.append(f"{where}.scalable_target: {svc.scalable_target} is not {expected}")
-    if not p.databases and not p.services:
+    kubernetes = p.kubernetes.services if p.kubernetes is not None else []
+    if not p.databases and not p.services and not kubernetes:
         problems.append(f"{base}: no databases and no services to fail over")
     return problems
 
@@ -195,6 +197,33 @@ class ServiceState:
 
 
 @dataclass
+class KubernetesServiceState:
+    target: KubernetesServiceTarget
+    cluster: str
+    deployment: DeploymentView | None
+    autoscaler: AutoscalerView | None
+
+    @property
+    def problems(self) -> list[str]:
+        t = self.target
+        where = f"in cluster {self.cluster}"
+        if self.deployment is None:
+            return [f"service {t.name}: deployment {t.namespace}/{t.deployment} not found {where}"]
+        if self.autoscaler is None:
+            return [f"service {t.name}: autoscaler {t.namespace}/{t.autoscaler} not found {where}"]
+        return []
+
+    @property
+    def scaling_short(self) -> bool:
+        return self.autoscaler is not None and self.autoscaler.minimum < self.target.full_replicas
+
+    @property
+    def done(self) -> bool:
+        view = self.deployment
+        return view is not None and view.steady_at(self.target.full_replicas) and not self.scaling_short
+
+
+@dataclass
 class DnsState:
     record_name: str
     primary_health_check_id: str
@@ -229,11 +258,13 @@ class Assessment:
     databases: list[DatabaseState]
     services: list[ServiceState]
     dns: DnsState
+    kubernetes: list[KubernetesServiceState] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
         found = [p for d in self.databases for p in d.problems]
         found += [p for s in self.services for p in s.problems]
+        found += [p for k in self.kubernetes for p in k.problems]
         return found + self.dns.problems
 
     @property
@@ -256,7 +287,10 @@ class Assessment:
     @property
     def complete(self) -> bool:
         return (
-            all(d.done for d in self.databases) and all(s.done for s in self.services) and self.dns.inverted
+            all(d.done for d in self.databases)
+            and all(s.done for s in self.services)
+            and all(k.done for k in self.kubernetes)
+            and self.dns.inverted
         )
 
 
@@ -352,12 +386,39 @@ def _service_actions(s: ServiceState) -> list[PlannedAction]:
     return actions
 
 
+def _kubernetes_actions(k: KubernetesServiceState) -> list[PlannedAction]:
+    t, full = k.target, k.target.full_replicas
+    actions = []
+    if k.autoscaler is not None and k.autoscaler.minimum < full:
+        maximum = max(k.autoscaler.maximum, full)
+        actions.append(
+            PlannedAction(
+                "scale",
+                t.name,
+                f"patch horizontalpodautoscaler {t.namespace}/{t.autoscaler} in {k.cluster}: "
+                f"minReplicas {k.autoscaler.minimum} -> {full} (maxReplicas {maximum})",
+                True,
+            )
+        )
+    if k.deployment is not None and k.deployment.replicas < full:
+        text = (
+            f"patch deployments/scale {t.namespace}/{t.deployment} in {k.cluster}: "
+            f"replicas {k.deployment.replicas} -> {full}"
+        )
+        actions.append(PlannedAction("scale", t.name, text, True))
+    if not k.done:
+        text = f"wait until {t.namespace}/{t.deployment} has {full} ready replicas"
+        actions.append(PlannedAction("scale", t.name, text, False))
+    return actions
+
+
 def plan_actions(
     promotion: Promotion, assessment: Assessment, *, pulumi_available: bool
 ) -> list[PlannedAction]:
     """Everything left to do, in order; a complete failover leaves only the checks and the record."""
     actions = [a for d in assessment.databases for a in _database_actions(d)]
     actions += [a for s in assessment.services for a in _service_actions(s)]
+    actions += [a for k in assessment.kubernetes for a in _kubernetes_actions(k)]
     dns = assessment.dns
     if not dns.inverted:
         actions.append(

@@ -33,8 +33,10 @@ from operations.failover.steps import (
     read_safety_signals,
     record_promoted,
     route_traffic,
+    scale_kubernetes_service,
     scale_service,
 )
+from operations.kubernetes import Clusters
 from operations.progress import Progress
 from operations.report import ACTION_NEEDED, ALREADY_DONE, DONE, PLANNED, SKIPPED, StepRecord, Timeline
 from operations.stack_outputs import PulumiCli, config_set_command
@@ -117,6 +119,7 @@ def run_failover(
     pulumi: PulumiCli,
     timing: Timing | None = None,
     command: str = "python scripts/promote_dr.py",
+    clusters: Clusters | None = None,
 ) -> FailoverRun:
     """Fail over (or plan to, with ``dry_run``); never raises for a refusal or a failed step: the
     run's ``exit_code``, ``message`` and steps say what happened. Raises BadInput for outputs or
@@ -127,7 +130,15 @@ def run_failover(
     timeline = Timeline(STEPS, clock, progress)
     run = FailoverRun(promotion, options, command, timeline, started_at=timeline.started_at)
     try:
-        _run(run, aws=aws, clock=clock, confirm=confirm, pulumi=pulumi, timing=timing or Timing())
+        _run(
+            run,
+            aws=aws,
+            clock=clock,
+            confirm=confirm,
+            pulumi=pulumi,
+            timing=timing or Timing(),
+            clusters=clusters or Clusters(),
+        )
     except Refused as exc:
         run.outcome, run.exit_code = REFUSED_OUTCOME, ExitCode.REFUSED
         run.message = ("dry run: would refuse: " if options.dry_run else "refused: ") + str(exc)
@@ -149,13 +160,20 @@ def run_failover(
 
 
 def _run(
-    run: FailoverRun, *, aws: Aws, clock: Clock, confirm: Confirm | None, pulumi: PulumiCli, timing: Timing
+    run: FailoverRun,
+    *,
+    aws: Aws,
+    clock: Clock,
+    confirm: Confirm | None,
+    pulumi: PulumiCli,
+    timing: Timing,
+    clusters: Clusters,
 ) -> None:
     promotion, options, timeline = run.promotion, run.options, run.timeline
 
     with timeline.step("preflight") as rec:
         try:
-            assessment = assess(promotion, aws, clock, concurrent=options.concurrent)
+            assessment = assess(promotion, aws, clock, concurrent=options.concurrent, clusters=clusters)
         except StepFailed as exc:
             if exc.__cause__ is not None and is_credentials_problem(exc.__cause__):
                 raise BadInput(f"AWS credentials: {describe_error(exc.__cause__)}") from None
@@ -222,6 +240,17 @@ def _run(
                 )
                 for svc in promotion.services
             }
+            for target in promotion.kubernetes.services if promotion.kubernetes is not None else []:
+                tasks[target.name] = partial(
+                    scale_kubernetes_service,
+                    promotion,
+                    target,
+                    clusters=clusters,
+                    clock=clock,
+                    timing=timing,
+                    state=partial(timeline.state, "scale"),
+                    did=step.actions.append,
+                )
             _collect(step, run_all(tasks, concurrent=options.concurrent, interrupt=clock.interrupt))
 
     results = run_all(
@@ -321,6 +350,11 @@ def _preflight_notes(assessment: Assessment) -> list[str]:
             f"; autoscaling min {s.scaling.minimum} max {s.scaling.maximum}" if s.scaling is not None else ""
         )
         notes.append(f"service {s.target.name}: {view}{scaling}")
+    for k in assessment.kubernetes:
+        view = k.deployment.describe() if k.deployment is not None else "not found"
+        bounds = k.autoscaler
+        scaling = f"; autoscaler min {bounds.minimum} max {bounds.maximum}" if bounds is not None else ""
+        notes.append(f"service {k.target.name} ({k.cluster}): {view}{scaling}")
     dns = assessment.dns
     primary = "not read" if dns.primary is None else ("inverted" if dns.primary.inverted else "not inverted")
     notes.append(f"Route 53 health check {dns.primary_health_check_id} (primary): {primary}")

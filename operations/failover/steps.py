@@ -17,12 +17,19 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from continuity.outputs import DatabaseTarget, Promotion, ServiceTarget
-from operations import cloudwatch, ecs, rds, route53
+from continuity.outputs import DatabaseTarget, KubernetesServiceTarget, Promotion, ServiceTarget
+from operations import cloudwatch, ecs, kubernetes, rds, route53
 from operations.aws import Aws, describe_error, is_unreachable
 from operations.clock import Clock, poll_until
 from operations.errors import StepFailed
-from operations.failover.checks import PROMOTED_KEY, Assessment, DatabaseState, DnsState, ServiceState
+from operations.failover.checks import (
+    PROMOTED_KEY,
+    Assessment,
+    DatabaseState,
+    DnsState,
+    KubernetesServiceState,
+    ServiceState,
+)
 from operations.failover.safety import SafetySignals
 from operations.stack_outputs import PulumiCli, config_set_command, last_line
 from operations.tasks import run_all
@@ -84,6 +91,17 @@ def _service_state(promotion: Promotion, aws: Aws, target: ServiceTarget) -> Ser
     return ServiceState(target, view, scaling)
 
 
+def _kubernetes_state(
+    promotion: Promotion, clusters: kubernetes.Clusters, target: KubernetesServiceTarget
+) -> KubernetesServiceState:
+    assert promotion.kubernetes is not None
+    cluster = promotion.kubernetes.cluster
+    api = clusters.api(promotion.kubernetes.context)
+    deployment = kubernetes.describe_deployment(api, target.namespace, target.deployment)
+    autoscaler = kubernetes.describe_autoscaler(api, target.namespace, target.autoscaler)
+    return KubernetesServiceState(target, cluster, deployment, autoscaler)
+
+
 def _dns_state(promotion: Promotion, aws: Aws, concurrent: bool) -> DnsState:
     dns = promotion.dns
     r53 = aws.route53()
@@ -112,13 +130,26 @@ def _dns_state(promotion: Promotion, aws: Aws, concurrent: bool) -> DnsState:
     )
 
 
-def assess(promotion: Promotion, aws: Aws, clock: Clock, *, concurrent: bool = True) -> Assessment:
+def assess(
+    promotion: Promotion,
+    aws: Aws,
+    clock: Clock,
+    *,
+    concurrent: bool = True,
+    clusters: kubernetes.Clusters | None = None,
+) -> Assessment:
     """Read every target's live state, all at once. An error reading the DR region fails the step."""
-    reads: dict[str, Callable[[], DatabaseState | ServiceState | DnsState]] = {}
+    reads: dict[str, Callable[[], DatabaseState | ServiceState | KubernetesServiceState | DnsState]] = {}
     for i, db in enumerate(promotion.databases):
         reads[f"db{i}"] = partial(_database_state, promotion, aws, clock, db)
     for i, svc in enumerate(promotion.services):
         reads[f"svc{i}"] = partial(_service_state, promotion, aws, svc)
+    deployments = promotion.kubernetes.services if promotion.kubernetes is not None else []
+    if promotion.kubernetes is not None and deployments:
+        api = clusters or kubernetes.Clusters()
+        api.api(promotion.kubernetes.context)  # no context for the cluster is bad input, before any read
+        for i, target in enumerate(deployments):
+            reads[f"k8s{i}"] = partial(_kubernetes_state, promotion, api, target)
     reads["dns"] = partial(_dns_state, promotion, aws, concurrent)
     results = run_all(reads, concurrent=concurrent, interrupt=clock.interrupt)
     failed = [o.error for o in results.values() if o.error is not None]
@@ -129,9 +160,14 @@ def assess(promotion: Promotion, aws: Aws, clock: Clock, *, concurrent: bool = T
         v for i in range(len(promotion.databases)) if isinstance(v := values[f"db{i}"], DatabaseState)
     ]
     services = [v for i in range(len(promotion.services)) if isinstance(v := values[f"svc{i}"], ServiceState)]
+    on_kubernetes = [
+        v for i in range(len(deployments)) if isinstance(v := values[f"k8s{i}"], KubernetesServiceState)
+    ]
     dns = values["dns"]
     assert isinstance(dns, DnsState)
-    return Assessment(read_at=clock.now(), databases=databases, services=services, dns=dns)
+    return Assessment(
+        read_at=clock.now(), databases=databases, services=services, dns=dns, kubernetes=on_kubernetes
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,6 +353,49 @@ def scale_service(
         raise StepFailed(f"service {target.service} disappeared from cluster {target.cluster}")
     if not final.steady_at(full):
         raise StepFailed(f"service {target.name}: deployment rollout FAILED ({final.describe()})")
+    state(f"{target.name}: {final.describe()}, steady")
+
+
+def scale_kubernetes_service(
+    promotion: Promotion,
+    target: KubernetesServiceTarget,
+    *,
+    clusters: kubernetes.Clusters,
+    clock: Clock,
+    timing: Timing,
+    state: State,
+    did: Did,
+) -> None:
+    assert promotion.kubernetes is not None
+    cluster = promotion.kubernetes.cluster
+    api = clusters.api(promotion.kubernetes.context)
+    full, ns = target.full_replicas, target.namespace
+    scaling = kubernetes.describe_autoscaler(api, ns, target.autoscaler)
+    if scaling is None:
+        raise StepFailed(f"autoscaler {ns}/{target.autoscaler} not found in cluster {cluster}")
+    if scaling.minimum < full:
+        # The floor first: the autoscaler would otherwise scale the Deployment back down to it.
+        kubernetes.set_autoscaler_bounds(api, ns, target.autoscaler, full, max(scaling.maximum, full))
+        did(f"raised the autoscaler minimum of {target.name} in {cluster} from {scaling.minimum} to {full}")
+    view = kubernetes.describe_deployment(api, ns, target.deployment)
+    if view is None:
+        raise StepFailed(f"deployment {ns}/{target.deployment} not found in cluster {cluster}")
+    if view.replicas < full:
+        kubernetes.scale_deployment(api, ns, target.deployment, full)
+        did(f"scaled {target.name} in {cluster} from {view.replicas} to {full} replicas")
+
+    final = poll_until(
+        lambda: kubernetes.describe_deployment(api, ns, target.deployment),
+        lambda v: v is None or v.steady_at(full),
+        clock=clock,
+        timeout=timing.service_timeout,
+        interval=timing.poll_seconds,
+        what=f"deployment {target.name}",
+        describe=lambda v: "not found" if v is None else v.describe(),
+        on_state=lambda text: state(f"{target.name}: {text}"),
+    )
+    if final is None:
+        raise StepFailed(f"deployment {ns}/{target.deployment} disappeared from cluster {cluster}")
     state(f"{target.name}: {final.describe()}, steady")
 
 

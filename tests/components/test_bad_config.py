@@ -62,6 +62,16 @@ PLAN_PATH = "continuity-plan.yaml"
             "(cpu 256, 512, 1024, 2048, 4096)",
         ),
         ("primary", {"continuity:plan": "nowhere.yaml"}, "stack primary: {root}/nowhere.yaml: no such file"),
+        (
+            "primary",
+            {"continuity:kubeconfig": "apiVersion: v1\nclusters: []\n"},
+            "stack primary: config kubeconfig: not a kubeconfig with a current-context (YAML or JSON)",
+        ),
+        (
+            "primary",
+            {"continuity:kubeconfig": "{not yaml"},
+            "stack primary: config kubeconfig: not a kubeconfig with a current-context (YAML or JSON)",
+        ),
     ],
 )
 def test_bad_config(stack: str, overrides: dict[str, str], message: str) -> None:

@@ -497,12 +497,15 @@ def check_kubernetes(plan: Plan, settings: Settings, run: StackRun) -> list[str]
         expect(
             failures, cron, env["BACKUP_BUCKET"] == bucket, f"uploads to {env['BACKUP_BUCKET']}, not {bucket}"
         )
-        role = roles[f"{plan.service}-k8s-backups-{job.data_item}"]
-        trust = json.loads(props(role)["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
+        uploader = roles[f"{plan.service}-k8s-backups-{job.data_item}"]
+        trust = json.loads(props(uploader)["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
         subject = next(v for k, v in trust.items() if k.endswith(":sub"))
         wanted_subject = f"system:serviceaccount:{job.namespace}:{pod['serviceAccountName']}"
         expect(
-            failures, role, subject == wanted_subject, f"trusts {subject}, the job runs as {wanted_subject}"
+            failures,
+            uploader,
+            subject == wanted_subject,
+            f"trusts {subject}, the job runs as {wanted_subject}",
         )
         readers = [
             r

@@ -19,6 +19,7 @@ import pytest
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
+from tests.operations.estate import build_estate
 from tests.operations.harness import (
     ClientCache,
     Scenario,
@@ -27,6 +28,7 @@ from tests.operations.harness import (
     protocol_of_this_thread,
     throttle_response,
 )
+from tests.operations.toolkit import Toolkit
 from tests.operations.world import build_world, moto_like_aws
 
 
@@ -81,3 +83,18 @@ def throttle(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, int]], Thro
         botocore.retries.bucket.TokenBucket, "acquire", lambda self, amount=1, block=True: True
     )
     return install
+
+
+@pytest.fixture
+def estate(aws_env: None, tmp_path: Path) -> Iterator[Callable[..., Toolkit]]:
+    """``estate(**build_world_kwargs)``: the toolkit's whole estate in moto (estate.py), patched
+    like ``scenario``; the drill history is a file in the test's directory."""
+    with mock_aws(), contextlib.ExitStack() as stack:
+
+        def make(**kwargs: Any) -> Toolkit:
+            clients = ClientCache(fresh_session())
+            built = build_estate(clients, tmp_path / "history.jsonl", **kwargs)
+            stack.enter_context(moto_like_aws(built.world))
+            return Toolkit(built, clients, tmp_path)
+
+        yield make

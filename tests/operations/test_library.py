@@ -209,6 +209,17 @@ def test_errors__one_line_each() -> None:
         describe_error(client_error("AccessDenied", 403))
         == "AccessDenied (DescribeDBInstances): AccessDenied happened"
     )
+    page = ClientError(
+        {
+            "Error": {"Code": "404", "Message": "<!doctype html> <title>404 Not Found</title>"},
+            "ResponseMetadata": {"HTTPStatusCode": 404},
+        },
+        "ListRecoveryPointsByBackupVault",
+    )
+    assert describe_error(page) == (
+        "404 (ListRecoveryPointsByBackupVault): HTTP 404 with a web page, not an AWS answer "
+        "(an endpoint without this operation?)"
+    )
     assert describe_error(EndpointConnectionError(endpoint_url="https://rds.us-east-1.amazonaws.com")) == (
         'Could not connect to the endpoint URL: "https://rds.us-east-1.amazonaws.com"'
     )

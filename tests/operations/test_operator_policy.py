@@ -1,5 +1,6 @@
-"""The dr-operator policy grants exactly what the scripts call: every recorded call is allowed, none
-deletes anything, and nothing is granted that no script calls (or AWS implies)."""
+"""The dr-operator policy grants exactly what the scripts call: every recorded call is allowed, only
+the restore test deletes (and only what it tagged), and nothing is granted that no script calls (or
+AWS implies)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,17 @@ from continuity.operator_policy import (
     allowed_actions,
     operator_policy_document,
 )
+from operations.failback.steps import FailbackTiming
+from operations.failover.steps import Timing
+from operations.restore.run import RestoreTiming
+from tests.operations.estate import LagAfterReplica
 from tests.operations.harness import Scenario
+from tests.operations.toolkit import Toolkit, ready
+from tests.operations.world import DR
 
 Make = Callable[..., Scenario]
+MakeToolkit = Callable[..., Toolkit]
+FAILOVER = Timing(poll_seconds=1, database_timeout=60, service_timeout=60, dns_timeout=60)
 
 
 def recorded_actions(make: Make, mode: str, service: str = "orders") -> set[str]:
@@ -37,9 +46,75 @@ def test_every_call_of_a_full_run_is_allowed_and_none_deletes(scenario: Make, mo
     assert [a for a in actions if a.split(":")[1].startswith("Delete")] == []
 
 
-def test_nothing_is_granted_that_no_script_calls(scenario: Make) -> None:
-    called = recorded_actions(scenario, "replica") | recorded_actions(scenario, "restore", service="books")
+def toolkit_actions(make: MakeToolkit) -> dict[str, set[str]]:
+    """Every action of full runs of each toolkit script, the drill history in S3: readiness, restore
+    tests in both regions, a drill (readiness and a failover), and the failback after it."""
+    t = ready(make)
+    s3 = t.client("s3", DR)
+    s3.create_bucket(Bucket="orders-history", CreateBucketConfiguration={"LocationConstraint": DR})
+    s3.put_object(Bucket="orders-history", Key="continuity/history.jsonl", Body=t.estate.history.read_bytes())
+    history = ["--history", "s3://orders-history/continuity/history.jsonl"]
+    restore = RestoreTiming(poll_seconds=1, restore_timeout=60, cleanup_timeout=60, verify_timeout=30)
+    runs = {
+        "dr_readiness": t.run("dr_readiness", *history),
+        "restore_test primary": t.run("restore_test", *history, timing=restore),
+        "restore_test dr": t.run("restore_test", "--region", "dr", *history, timing=restore),
+        "dr_drill": t.run("dr_drill", "--yes", *history, timing=FAILOVER),
+        "failback": t.run(
+            "failback",
+            "--yes",
+            timing=FailbackTiming(poll_seconds=1, database_timeout=60, service_timeout=60, dns_timeout=60),
+            hooks=[LagAfterReplica(t.client).hook],
+        ),
+    }
+    for name, run in runs.items():
+        assert run.code == 0, f"{name}: {run.err}"
+    return {name: run.recorder.actions() for name, run in runs.items()}
+
+
+def test_every_call_of_the_toolkit_is_allowed__only_restore_tests_delete(estate: MakeToolkit) -> None:
+    actions = toolkit_actions(estate)
+    for name, called in actions.items():
+        assert called - allowed_actions() == set(), name
+    deleting = {
+        name: sorted(a for a in called if a.split(":")[1].startswith("Delete"))
+        for name, called in actions.items()
+    }
+    assert deleting == {
+        "dr_readiness": [],
+        "restore_test primary": ["rds:DeleteDBInstance"],
+        "restore_test dr": ["rds:DeleteDBInstance"],
+        "dr_drill": [],
+        "failback": [],
+    }
+
+
+def test_nothing_is_granted_that_no_script_calls(estate: MakeToolkit) -> None:
+    called = set().union(*toolkit_actions(estate).values())
+    # promote_dr in both strategies: the drill covers replica mode, a second world restore mode
+    books = estate(mode="restore", service="books")
+    for extra in (("--dry-run",), ("--yes",), ("--yes",)):
+        run = books.run("promote_dr", *extra, timing=FAILOVER)
+        assert run.code == 0, run.err
+        called |= run.recorder.actions()
     assert allowed_actions() - called == set(IMPLIED_ACTIONS)
+
+
+def test_every_delete_granted_is_only_for_tagged_scratch_instances() -> None:
+    for document in (operator_policy_document(scope()), operator_policy_document(named_scope())):
+        deleting = [
+            s for s in document["Statement"] if any(a.split(":")[1].startswith("Delete") for a in s["Action"])
+        ]
+        assert [s["Sid"] for s in deleting] == ["ScratchInstancesOnly"]
+        for statement in deleting:
+            assert statement["Condition"] == {
+                "StringLike": {"aws:ResourceTag/continuity:scratch": "restore-test-*"}
+            }
+    # and restores may only create instances that carry that tag
+    by_sid = {s["Sid"]: s for s in operator_policy_document(scope())["Statement"]}
+    assert by_sid["ScratchRestores"]["Condition"] == {
+        "StringLike": {"aws:RequestTag/continuity:scratch": "restore-test-*"}
+    }
 
 
 def scope() -> OperatorScope:
@@ -56,6 +131,53 @@ def scope() -> OperatorScope:
         health_check_ids=["hc-1", "hc-2"],
         alarm_arns=["arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders-primary-health"],
     )
+
+
+def named_scope() -> OperatorScope:
+    return OperatorScope(
+        **{
+            **scope().__dict__,
+            "vault_arns": ["arn:aws:backup:us-east-1:123456789012:backup-vault:orders-primary"],
+            "bucket_arns": ["arn:aws:s3:::orders-user-files-us-east-1"],
+            "drill_history": "s3://orders-history/continuity/history.jsonl",
+            "primary_ecs_service_arns": [
+                "arn:aws:ecs:us-east-1:123456789012:service/orders-primary/orders-api"
+            ],
+            "primary_kms_key_arns": ["arn:aws:kms:us-east-1:123456789012:key/p"],
+        }
+    )
+
+
+def test_document__the_toolkits_resources_named_or_this_accounts() -> None:
+    named = {s["Sid"]: s for s in operator_policy_document(named_scope())["Statement"]}
+    assert named["DrillHistory"]["Resource"] == ["arn:aws:s3:::orders-history/continuity/history.jsonl"]
+    assert "Condition" not in named["DrillHistory"]
+    assert named["BucketsOfThisStack"]["Resource"] == ["arn:aws:s3:::orders-user-files-us-east-1"]
+    assert named["VaultsOfThisStack"]["Resource"] == [
+        "arn:aws:backup:us-east-1:123456789012:backup-vault:orders-primary"
+    ]
+    assert named["PrimaryServicesRead"]["Resource"] == [
+        "arn:aws:ecs:us-east-1:123456789012:service/orders-primary/orders-api"
+    ]
+    assert named["KeysInThePrimaryRegion"]["Resource"] == ["arn:aws:kms:us-east-1:123456789012:key/p"]
+    assert (
+        named["FailbackReplicas"]["Resource"][-1]
+        == "arn:aws:rds:us-east-1:123456789012:db:orders-database-old-*"
+    )
+    fallback = {s["Sid"]: s for s in operator_policy_document(scope())["Statement"]}
+    account = {"StringEquals": {"s3:ResourceAccount": "123456789012"}}
+    assert (fallback["DrillHistory"]["Resource"], fallback["DrillHistory"]["Condition"]) == (
+        ["arn:aws:s3:::*/*continuity-history*"],
+        account,
+    )
+    assert (fallback["BucketsOfThisStack"]["Resource"], fallback["BucketsOfThisStack"]["Condition"]) == (
+        ["arn:aws:s3:::*"],
+        account,
+    )
+    assert fallback["VaultsOfThisStack"]["Resource"] == [
+        "arn:aws:backup:us-east-1:123456789012:backup-vault:*",
+        "arn:aws:backup:us-west-2:123456789012:backup-vault:*",
+    ]
 
 
 def test_document_grants_each_action_and_only_those() -> None:
@@ -99,3 +221,10 @@ def test_no_action_is_listed_twice() -> None:
     listed = [a for actions in OPERATOR_ACTIONS.values() for a in actions]
     assert len(listed) == len(set(listed))
     assert all(a.startswith(f"{prefix}:") for prefix, actions in OPERATOR_ACTIONS.items() for a in actions)
+
+
+def test_a_stack_without_ecs_services_gets_no_statement_with_empty_resources() -> None:
+    # every service on Kubernetes: IAM refuses "Resource": [] ("Policy statement must contain resources")
+    document = operator_policy_document(OperatorScope(**{**scope().__dict__, "ecs_service_arns": []}))
+    assert all(s["Resource"] for s in document["Statement"])
+    assert "ServicesOfThisStack" not in {s["Sid"] for s in document["Statement"]}

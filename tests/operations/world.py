@@ -18,6 +18,14 @@ the duration of a test:
   ``restore_db_instance_to_point_in_time`` ignores ``SourceDBInstanceAutomatedBackupsArn``. The
   patch answers for the world's backups ARN and restores from it.
 
+  Listed without an ARN (how restore tests and readiness find them, without calling the source
+  region), the DR region's answer also holds the world's replicated backups
+  (``World.replicated_backups_arn``, which operations tests set in replica mode too).
+
+- ``create_db_instance_read_replica`` across regions copies the source and sets the new
+  placement on the copy before moving it to its own region, so ``DBSubnetGroupName`` is looked up
+  in the source's region and not found. The patch moves it first (failback creates such replicas).
+
 - Route 53's ``get_health_check_status`` always answers "Success" from one checker. The patch
   answers "Failure" from eight checkers for the health checks in ``World.unhealthy`` (the
   primary's, when the world is built with the primary down), and "Success" from eight
@@ -81,6 +89,12 @@ class World:
     backups_latest: datetime | None = None
     unhealthy: set[str] = field(default_factory=set)  # Route 53 health checks that fail
     extra: dict[str, Any] = field(default_factory=dict)
+    # The primary's automated backups replicated to DR, in replica mode as well (tests/operations/estate.py).
+    replicated_backups_arn: str | None = None
+
+    @property
+    def backups_arns(self) -> set[str]:
+        return {a for a in (self.automated_backups_arn, self.replicated_backups_arn) if a is not None}
 
     @property
     def promotion(self) -> dict[str, Any]:
@@ -385,8 +399,15 @@ def moto_like_aws(world: World | None = None) -> Iterator[None]:
     original_promote = backend.promote_read_replica
     original_backups = backend.describe_db_instance_automated_backups
     original_restore = backend.restore_db_instance_to_point_in_time
+    original_replica = backend.create_db_instance_read_replica
     route53_api: Any = route53_responses.Route53
     original_status = route53_api.get_health_check_status
+
+    def create_db_instance_read_replica(self: Any, db_kwargs: dict[str, Any]) -> Any:
+        if self.arn_regex.match(db_kwargs["source_db_instance_identifier"]):
+            # The region's backend first: moto applies the arguments in order.
+            db_kwargs = {"backend": self, **db_kwargs}
+        return original_replica(self, db_kwargs)
 
     def promote_read_replica(self: Any, db_kwargs: dict[str, Any]) -> Any:
         database = self.databases[db_kwargs["db_instance_identifier"]]
@@ -401,28 +422,36 @@ def moto_like_aws(world: World | None = None) -> Iterator[None]:
                         primary.replicas.remove(ref)
         return database
 
+    def replicated(arn: str) -> dict[str, Any]:
+        assert world is not None
+        latest = world.backups_latest or datetime.now(UTC)
+        return {
+            "DBInstanceAutomatedBackupsArn": arn,
+            "DBInstanceArn": world.primary_arn,
+            "DBInstanceIdentifier": world.primary_identifier,
+            "Region": PRIMARY,
+            "Status": "replicating",
+            "Engine": "postgres",
+            "RestoreWindow": {"EarliestTime": latest - timedelta(days=30), "LatestTime": latest},
+        }
+
     def describe_db_instance_automated_backups(self: Any, **kwargs: Any) -> Any:
         arn = kwargs.get("db_instance_automated_backups_arn")
-        if world is None or world.automated_backups_arn is None or arn != world.automated_backups_arn:
-            return original_backups(self, **kwargs)
-        latest = world.backups_latest or datetime.now(UTC)
-        return [
-            {
-                "DBInstanceAutomatedBackupsArn": arn,
-                "DBInstanceArn": world.primary_arn,
-                "DBInstanceIdentifier": world.primary_identifier,
-                "Region": PRIMARY,
-                "Status": "replicating",
-                "Engine": "postgres",
-                "RestoreWindow": {"EarliestTime": latest - timedelta(days=30), "LatestTime": latest},
-            }
-        ]
+        if world is not None and arn is not None and arn in world.backups_arns:
+            return [replicated(arn)]
+        found = original_backups(self, **kwargs)
+        listing = (
+            arn is None and not kwargs.get("db_instance_identifier") and not kwargs.get("dbi_resource_id")
+        )
+        if world is not None and listing and self.region_name == DR:
+            found = [*found, *(replicated(a) for a in sorted(world.backups_arns))]
+        return found
 
     def restore_db_instance_to_point_in_time(
         self: Any, source_db_identifier: str | None, target_db_identifier: str, overrides: dict[str, Any]
     ) -> Any:
         arn = overrides.get("source_db_instance_automated_backups_arn")
-        if source_db_identifier or world is None or arn != world.automated_backups_arn:
+        if source_db_identifier or world is None or arn not in world.backups_arns:
             return original_restore(self, source_db_identifier, target_db_identifier, overrides)
         props = {
             k: v
@@ -432,6 +461,7 @@ def moto_like_aws(world: World | None = None) -> Iterator[None]:
                 "source_db_instance_automated_backups_arn",
                 "target_db_instance_identifier",
                 "use_latest_restorable_time",
+                "restore_time",
             )
         }
         props.update(
@@ -471,10 +501,12 @@ def moto_like_aws(world: World | None = None) -> Iterator[None]:
     backend.promote_read_replica = promote_read_replica
     backend.describe_db_instance_automated_backups = describe_db_instance_automated_backups
     backend.restore_db_instance_to_point_in_time = restore_db_instance_to_point_in_time
+    backend.create_db_instance_read_replica = create_db_instance_read_replica
     route53_api.get_health_check_status = get_health_check_status
     try:
         yield
     finally:
+        backend.create_db_instance_read_replica = original_replica
         backend.promote_read_replica = original_promote
         backend.describe_db_instance_automated_backups = original_backups
         backend.restore_db_instance_to_point_in_time = original_restore

@@ -42,6 +42,9 @@ SELECTION = "aws:backup/selection:Selection"
 RECORD = "aws:route53/record:Record"
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
 ECS_SERVICE = "aws:ecs/service:Service"
+CRON_JOB = "kubernetes:batch/v1:CronJob"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+AUTOSCALER = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 SUBNET = "aws:ec2/subnet:Subnet"
 PROVIDER = "pulumi:providers:aws"
 STACK = "pulumi:pulumi:Stack"
@@ -122,12 +125,16 @@ class _Builder:
                 self.database(name)
             else:
                 self.bucket(name)
+            if item.store == "kubernetes":
+                self.cron_job(name)
             if item.store in ("rds", "s3"):
                 self.backup_plan(name)
         self.dns()
         for name, spec in plan.services.items():
             if spec.compute == "ecs":
                 self.service(name)
+            else:
+                self.deployment(name)
         for index in range(filler):
             self.add(
                 SUBNET,
@@ -412,6 +419,116 @@ class _Builder:
                 "launchType": "FARGATE",
                 "tags": workload_tags(plan, role, name),
             },
+        )
+
+    def cron_job(self, item: str) -> None:
+        """The backup CronJob of a kubernetes item: labelled with the item only, uploading to the
+        item's bucket (whose name is unknown during preview)."""
+        plan, role = self.plan, self.role
+        job = next(j for j in self.settings.cron_jobs if j.data_item == item)
+        bucket = urn(role, BUCKET, f"{plan.service}-{item}-bucket")
+        upload = {
+            "name": "upload",
+            "image": "public.ecr.aws/aws-cli/aws-cli:2.22.0",
+            "command": [
+                "/bin/sh",
+                "-c",
+                f'aws s3 cp /backup/{item}.dump "s3://$BACKUP_BUCKET/{job.bucket_prefix}"',
+            ],
+            "env": [
+                {"name": "BACKUP_BUCKET", "value": self.known(f"{plan.service}-{item}-{role}")},
+                {"name": "BACKUP_KMS_KEY", "value": self.key[1]},
+                {"name": "AWS_REGION", "value": self.region},
+            ],
+        }
+        self.add(
+            CRON_JOB,
+            f"{plan.service}-{item}-backup",
+            {
+                "apiVersion": "batch/v1",
+                "kind": "CronJob",
+                "metadata": {
+                    "name": f"{item}-backup",
+                    "namespace": job.namespace,
+                    "labels": {"continuity.data-item": item},
+                },
+                "spec": {
+                    "schedule": job.schedule,
+                    "timeZone": "Etc/UTC",
+                    "concurrencyPolicy": "Forbid",
+                    "startingDeadlineSeconds": float(job.starting_deadline_seconds),
+                    "jobTemplate": {
+                        "spec": {
+                            "activeDeadlineSeconds": float(job.active_deadline_seconds),
+                            "template": {
+                                "spec": {
+                                    "restartPolicy": "Never",
+                                    "serviceAccountName": f"{item}-backup",
+                                    "initContainers": [
+                                        {
+                                            "name": "dump",
+                                            "image": job.image,
+                                            "command": ["/bin/sh", "-c", job.command],
+                                        }
+                                    ],
+                                    "containers": [upload],
+                                }
+                            },
+                        }
+                    },
+                },
+            },
+            deps={"spec": [bucket, self.key[0]]},
+        )
+
+    def deployment(self, name: str) -> None:
+        """A Kubernetes service: its Deployment and the autoscaler whose floor is the same count."""
+        plan, role = self.plan, self.role
+        spec = plan.services[name]
+        count = float(spec.capacity.primary if role == "primary" or self.promoted else spec.capacity.dr)
+        metadata = {
+            "name": name,
+            "namespace": spec.namespace or plan.service,
+            "labels": {
+                "continuity.service": plan.service,
+                "continuity.role": role,
+                "continuity.plan-version": str(plan.version),
+                "app.kubernetes.io/name": name,
+            },
+        }
+        deployment = self.add(
+            DEPLOYMENT,
+            f"{plan.service}-{name}-deployment",
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": metadata,
+                "spec": {
+                    "replicas": count,
+                    "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+                    "template": {
+                        "metadata": {"labels": {"app.kubernetes.io/name": name}},
+                        "spec": {
+                            "containers": [{"name": name, "image": "public.ecr.aws/nginx/nginx:stable"}]
+                        },
+                    },
+                },
+            },
+        )
+        self.add(
+            AUTOSCALER,
+            f"{plan.service}-{name}-autoscaler",
+            {
+                "apiVersion": "autoscaling/v2",
+                "kind": "HorizontalPodAutoscaler",
+                "metadata": metadata,
+                "spec": {
+                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                    "minReplicas": count,
+                    "maxReplicas": float(max(count, spec.capacity.primary)),
+                },
+            },
+            deps={"spec": [deployment]},
         )
 
 

@@ -32,7 +32,9 @@ from tests.policies.synthetic import RDS_INSTANCE, stack_states, urn, without
 from tests.policies.synthetic import changed as set_prop
 
 PACK_DIR = ROOT / "policies"
-NAME = re.compile(r"^(rds|backup|s3|route53|ecs)-[a-z0-9]+-(enable|configure|disallow|require)-[a-z0-9-]+$")
+NAME = re.compile(
+    r"^(rds|backup|s3|route53|ecs|kubernetes)-[a-z0-9]+-(enable|configure|disallow|require)-[a-z0-9-]+$"
+)
 DB = "orders-database-db"
 
 # name: (severity, enforcement level, kind): what docs/policies.md promises.
@@ -60,6 +62,11 @@ POLICIES = {
     "route53-record-require-health-check": ("critical", "mandatory", "stack"),
     "ecs-service-require-capacity": ("high", "mandatory", "resource"),
     "ecs-service-require-coverage": ("high", "mandatory", "stack"),
+    "kubernetes-cronjob-require-frequency": ("critical", "mandatory", "resource"),
+    "kubernetes-cronjob-require-target-bucket": ("critical", "mandatory", "resource"),
+    "kubernetes-cronjob-disallow-concurrent-runs": ("medium", "advisory", "resource"),
+    "kubernetes-cronjob-require-coverage": ("critical", "mandatory", "stack"),
+    "kubernetes-deployment-require-capacity": ("high", "mandatory", "resource"),
 }
 SEVERITIES = {
     proto.POLICY_SEVERITY_LOW: "low",

@@ -7,15 +7,31 @@ this one pins the program against the pack, so a component that drifts from the 
 
 from __future__ import annotations
 
+import copy
 import json
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from continuity.plan import load_plan
 from offline.program import run_program
-from scripts.check_policies import check, main, states_from_run
+from scripts.check_policies import ResourceState, check, main, states_from_run
 from tests.conftest import ALL_PLANS, stack_overrides
 from tests.policies.conftest import pack
+
+
+def uses_kubernetes(path: Path) -> bool:
+    plan = load_plan(path)
+    return any(s.compute == "kubernetes" for s in plan.services.values()) or any(
+        d.store == "kubernetes" for d in plan.data.values()
+    )
+
+
+# The plans that run services or keep data in Kubernetes: their stacks declare CronJobs,
+# Deployments and autoscalers, which the kubernetes-* policies judge.
+KUBERNETES_PLANS = [p for p in ALL_PLANS if uses_kubernetes(p)]
 
 
 def violations(states: list, plan: Path) -> list[str]:
@@ -35,7 +51,10 @@ def test_stacks_pass_the_pack(plan: Path) -> None:
     dr = run_program("dr", plan, primary_outputs=primary.outputs, config_overrides=overrides)
     assert violations(states_from_run(dr), plan) == []
     promoted = run_program(
-        "dr", plan, primary_outputs=primary.outputs, config_overrides={**overrides, "continuity:promoted": "true"}
+        "dr",
+        plan,
+        primary_outputs=primary.outputs,
+        config_overrides={**overrides, "continuity:promoted": "true"},
     )
     assert violations(states_from_run(promoted), plan) == []
 
@@ -46,3 +65,68 @@ def test_check_policies_stack_exits_0(capsys: pytest.CaptureFixture[str]) -> Non
     report = json.loads(capsys.readouterr().out)
     assert report["summary"]["mandatory"] == 0
     assert report["summary"]["source"] == "stack dr"
+
+
+def test_kubernetes_plans__are_among_those_checked() -> None:
+    # GIVEN the plans test_stacks_pass_the_pack runs  THEN some run in Kubernetes, so the
+    # kubernetes-* policies judge real stacks there (and below, real stacks broken)
+    assert KUBERNETES_PLANS
+    assert set(KUBERNETES_PLANS) <= set(ALL_PLANS)
+
+
+def broken(states: list[ResourceState], type_: str, name: str, path: str, value: Any) -> list[ResourceState]:
+    """The stack with property ``path`` (dotted, list indices as numbers) of the one ``type_``
+    resource named ``name`` set to ``value``, in its inputs and outputs alike."""
+    result, hits = [], 0
+    for state in states:
+        if state.type != type_ or state.name != name:
+            result.append(state)
+            continue
+        hits += 1
+        document: dict[str, Any] = {"inputs": copy.deepcopy(dict(state.inputs))}
+        document["outputs"] = copy.deepcopy(dict(state.outputs))
+        for props in document.values():
+            *parents, last = path.split(".")
+            node: Any = props
+            for part in parents:
+                node = node[int(part)] if isinstance(node, list) else node[part]
+            node[last] = value
+        result.append(replace(state, inputs=document["inputs"], outputs=document["outputs"]))
+    assert hits == 1, f"no single {type_} named {name}"
+    return result
+
+
+@pytest.mark.parametrize("plan", KUBERNETES_PLANS, ids=[p.stem for p in KUBERNETES_PLANS])
+def test_kubernetes_objects_of_the_program__are_judged(plan: Path) -> None:
+    # GIVEN the program's DR stack of a Kubernetes plan, with each kind of Kubernetes object broken
+    # once and one backup CronJob gone  WHEN the pack judges it  THEN every kubernetes policy finds
+    # its break: the components label their objects the way the pack looks them up
+    overrides = stack_overrides(plan)
+    primary = run_program("primary", plan, config_overrides=overrides)
+    states = states_from_run(
+        run_program("dr", plan, primary_outputs=primary.outputs, config_overrides=overrides)
+    )
+    cron_jobs = [s for s in states if s.type == "kubernetes:batch/v1:CronJob"]
+    deployments = [s for s in states if s.type == "kubernetes:apps/v1:Deployment"]
+    autoscalers = [s for s in states if s.type == "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"]
+    assert len(cron_jobs) >= 2
+    assert deployments
+    assert autoscalers
+    job, gone = cron_jobs[0], cron_jobs[1]
+    pod = "spec.jobTemplate.spec.template.spec.containers.0"
+    states = [s for s in states if s.urn != gone.urn]
+    states = broken(states, job.type, job.name, "spec.schedule", "0 5 1 * *")
+    states = broken(states, job.type, job.name, f"{pod}.env.0.value", "")
+    states = broken(states, job.type, job.name, "spec.concurrencyPolicy", "Allow")
+    states = broken(states, deployments[0].type, deployments[0].name, "spec.replicas", 0.0)
+    states = broken(states, autoscalers[0].type, autoscalers[0].name, "spec.minReplicas", 0.0)
+    found = {(v.policy, v.urn) for v in check(states, plan, None, pack()).violations}
+    stack = states[0].urn
+    assert found == {
+        ("kubernetes-cronjob-require-frequency", job.urn),
+        ("kubernetes-cronjob-require-target-bucket", job.urn),
+        ("kubernetes-cronjob-disallow-concurrent-runs", job.urn),
+        ("kubernetes-cronjob-require-coverage", stack),
+        ("kubernetes-deployment-require-capacity", deployments[0].urn),
+        ("kubernetes-deployment-require-capacity", autoscalers[0].urn),
+    }

@@ -1,0 +1,183 @@
+"""What a drill leaves behind: targets against actuals per tier, the timeline as a Mermaid Gantt
+chart, the improvements to record, and the readiness and failover reports it ran, in JSON and in
+Markdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from operations.clock import format_seconds
+from operations.drill.measure import bars, gantt
+from operations.drill.run import DrillRun
+from operations.report import duration, iso, md_table
+
+REPORT_FORMAT = 1
+
+
+def report_data(run: DrillRun) -> dict[str, Any]:
+    objectives = run.promotion.objectives
+    chart: list[Any] = bars("Drill", [run.timeline["readiness"]])
+    if run.failover is not None:
+        chart += bars("Failover", run.failover.steps)
+    title = f"Drill of {run.plan.service} on {run.started_at.strftime('%Y-%m-%d')} (UTC)"
+    return {
+        "report": "dr_drill",
+        "format": REPORT_FORMAT,
+        "service": run.plan.service,
+        "stack": run.inventory.stack,
+        "primary_region": run.inventory.primary_region,
+        "dr_region": run.inventory.dr_region,
+        "started_at": iso(run.started_at),
+        "ended_at": iso(run.ended_at),
+        "seconds": None if run.seconds is None else round(run.seconds, 3),
+        "outcome": run.outcome,
+        "exit_code": int(run.exit_code),
+        "message": run.message,
+        "next_actions": list(run.next_actions),
+        "failure_time": iso(run.failure_time),
+        "healthy_at": iso(run.healthy_at),
+        "rto": {
+            "achieved_seconds": None if run.rto_seconds is None else round(run.rto_seconds, 3),
+            "objective_seconds": objectives.rto_seconds,
+            "met": None if run.rto_seconds is None else run.rto_seconds <= objectives.rto_seconds,
+            "measured": "first healthy answer through the DR endpoint minus the declared failure time",
+        },
+        "tiers": [t.as_data() for t in run.tiers],
+        "improvements": list(run.improvements),
+        "notes": list(run.options.notes),
+        "timeline": [
+            {
+                "section": b.section,
+                "step": b.label,
+                "started_at": iso(b.start),
+                "ended_at": iso(b.end),
+                "outcome": b.outcome,
+            }
+            for b in chart
+        ],
+        "gantt": gantt(title, run.failure_time, run.healthy_at, chart),
+        "recorded": run.recorded,
+        "steps": [s.as_data() for s in run.timeline.records()],
+        "readiness": run.readiness_data,
+        "failover": run.failover_data,
+    }
+
+
+def _met(value: bool | None) -> str:
+    return "-" if value is None else ("met" if value else "MISSED")
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else format_seconds(value)
+
+
+def report_markdown(data: dict[str, Any]) -> str:
+    rto = data["rto"]
+    out = [
+        f"# Drill of {data['service']}: {data['outcome']}",
+        "",
+        md_table(
+            ["", ""],
+            [
+                ["Regions", f"{data['primary_region']} → {data['dr_region']}"],
+                ["Declared failure", data["failure_time"] or "-"],
+                ["DR endpoint healthy", data["healthy_at"] or "-"],
+                ["Achieved RTO", f"{_seconds(rto['achieved_seconds'])} ({rto['measured']})"],
+                ["Drill took", duration(data["seconds"])],
+                ["Outcome", f"{data['outcome']} (exit {data['exit_code']})"],
+                ["Message", data["message"]],
+            ],
+        ),
+        "",
+        "## Targets and actuals per tier",
+        "",
+        md_table(
+            [
+                "tier",
+                "RTO target",
+                "RTO achieved",
+                "RTO",
+                "RPO target",
+                "RPO achieved",
+                "RPO",
+                "how RPO was measured",
+            ],
+            [
+                [
+                    t["tier"],
+                    _seconds(t["rto_objective_seconds"]),
+                    _seconds(t["rto_achieved_seconds"]),
+                    _met(t["rto_met"]),
+                    _seconds(t["rpo_objective_seconds"]),
+                    _seconds(t["rpo_achieved_seconds"]),
+                    _met(t["rpo_met"]),
+                    t["rpo_note"],
+                ]
+                for t in data["tiers"]
+            ],
+        ),
+        "",
+        "## Timeline",
+        "",
+        "```mermaid",
+        data["gantt"],
+        "```",
+        "",
+        "## Improvements to record",
+        "",
+        *(
+            [f"- {i}" for i in data["improvements"]]
+            or ["- none found by the drill; add what people noticed with --note"]
+        ),
+        "",
+    ]
+    if data["next_actions"]:
+        out += ["## Next", "", *[f"- {a}" for a in data["next_actions"]], ""]
+    readiness = data["readiness"]
+    if readiness is not None:
+        out += [f"## Readiness before the failover: {readiness['verdict']}", "", readiness["summary"], ""]
+        flagged = [c for c in readiness["checks"] if c["verdict"] != "pass"]
+        if flagged:
+            out.append(
+                md_table(
+                    ["result", "check", "measured", "target", "detail"],
+                    [[c["verdict"], c["check"], c["measured"], c["target"], c["detail"]] for c in flagged],
+                )
+            )
+            out.append("")
+    failover = data["failover"]
+    if failover is not None:
+        out += [
+            f"## Failover: {failover['outcome']}",
+            "",
+            md_table(
+                ["step", "started", "ended", "took", "outcome"],
+                [
+                    [
+                        f"{s['number']} {s['title']}",
+                        (s["started_at"] or "-")[11:],
+                        (s["ended_at"] or "-")[11:],
+                        duration(s["seconds"]),
+                        s["outcome"],
+                    ]
+                    for s in failover["steps"]
+                ],
+            ),
+            "",
+            "```text",
+            failover["incident_update"]["text"],
+            "```",
+            "",
+        ]
+    return "\n".join(out)
+
+
+def summary_lines(data: dict[str, Any]) -> list[str]:
+    lines = [data["message"]]
+    for t in data["tiers"]:
+        rto = f"{_seconds(t['rto_achieved_seconds'])} of {_seconds(t['rto_objective_seconds'])}"
+        rpo = f"{_seconds(t['rpo_achieved_seconds'])} of {_seconds(t['rpo_objective_seconds'])}"
+        lines.append(f"tier {t['tier']}: RTO {rto} ({_met(t['rto_met'])}); RPO {rpo} ({_met(t['rpo_met'])})")
+    lines += [f"Improve: {i}" for i in data["improvements"]]
+    lines += [f"Next: {a}" for a in data["next_actions"]]
+    return lines

@@ -1,0 +1,186 @@
+"""What a failback leaves behind: the JSON report, its Markdown page, and a status update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from operations.clock import format_seconds
+from operations.failback.run import ALREADY_FAILED_BACK, DRY_RUN, FAILED_BACK, NOT_FAILED_OVER, FailbackRun
+from operations.report import clock_time, iso, md_table
+
+REPORT_FORMAT = 1
+
+
+def rpo_data(run: FailbackRun) -> dict[str, Any]:
+    databases = []
+    for t in run.targets:
+        lag = run.lags.get(t.identifier)
+        seconds = None if lag is None else lag.seconds
+        databases.append(
+            {
+                "identifier": t.identifier,
+                "source": t.dr_identifier,
+                "data_item": t.data_item,
+                "tier": t.tier,
+                "data_at_risk_seconds": seconds,
+                "note": "not promoted by this run" if lag is None else lag.note,
+                "objective_seconds": t.rpo_seconds,
+                "met": None if seconds is None else seconds <= t.rpo_seconds,
+            }
+        )
+    return {"databases": databases}
+
+
+def status_update(run: FailbackRun) -> dict[str, Any]:
+    p = run.promotion
+    if run.outcome in (FAILED_BACK, ALREADY_FAILED_BACK):
+        status = f"Resolved: {p.service} is served from {p.primary_region} again"
+    elif run.outcome == NOT_FAILED_OVER:
+        status = f"No change: {p.service} already runs in {p.primary_region}"
+    elif run.outcome == DRY_RUN:
+        status = f"Planned: return of {p.service} to {p.primary_region}, not started"
+    else:
+        status = (
+            f"Monitoring: {p.service} still served from {p.dr_region}; "
+            f"the return to {p.primary_region} {run.outcome}"
+        )
+    actions = [f"{clock_time(s.ended_at)} {a}" for s in run.steps for a in s.actions if s.key != "safety"]
+    lines = [
+        f"STATUS UPDATE: {p.service}, return to {p.primary_region}",
+        f"Status: {status}",
+        "Actions taken:",
+    ]
+    lines += [f"- {a}" for a in actions] or ["- none"]
+    return {"status": status, "actions": actions, "text": "\n".join(lines)}
+
+
+def report_data(run: FailbackRun) -> dict[str, Any]:
+    p = run.promotion
+    return {
+        "report": "failback",
+        "format": REPORT_FORMAT,
+        "service": p.service,
+        "stack": p.stack,
+        "primary_region": p.primary_region,
+        "dr_region": p.dr_region,
+        "mode": "dry run" if run.options.dry_run else "failback",
+        "command": run.command,
+        "started_at": iso(run.started_at),
+        "ended_at": iso(run.ended_at),
+        "seconds": None if run.seconds is None else round(run.seconds, 3),
+        "outcome": run.outcome,
+        "exit_code": int(run.exit_code),
+        "message": run.message,
+        "next_actions": list(run.next_actions),
+        "safety": None
+        if run.safety is None
+        else {
+            "proceed": run.safety.proceed,
+            "summary": run.safety.summary,
+            "evidence": list(run.safety.evidence),
+        },
+        "rpo": rpo_data(run),
+        "dns": {"record_name": p.dns.record_name, "primary_health_check_id": p.dns.primary_health_check_id},
+        "steps": [s.as_data() for s in run.steps],
+        "plan": [
+            {"step": a.step, "target": a.target, "action": a.text, "changes_aws": a.mutating}
+            for a in run.plan
+        ],
+        "status_update": status_update(run),
+    }
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else format_seconds(value)
+
+
+def report_markdown(data: dict[str, Any]) -> str:
+    out = [
+        f"# Failback of {data['service']} to {data['primary_region']}: {data['outcome']}",
+        "",
+        md_table(
+            ["", ""],
+            [
+                ["Mode", data["mode"]],
+                ["Stack", data["stack"]],
+                ["Regions", f"{data['dr_region']} → {data['primary_region']}"],
+                ["Started", data["started_at"] or "-"],
+                ["Took", _seconds(data["seconds"])],
+                ["Outcome", f"{data['outcome']} (exit {data['exit_code']})"],
+                ["Message", data["message"]],
+                ["Safety", data["safety"]["summary"] if data["safety"] else "-"],
+            ],
+        ),
+        "",
+    ]
+    if data["next_actions"]:
+        out += ["## Next", "", *[f"- {a}" for a in data["next_actions"]], ""]
+    out += [
+        "## Data at risk",
+        "",
+        md_table(
+            ["database", "from", "tier", "lag at promotion", "RPO", "result"],
+            [
+                [
+                    d["identifier"],
+                    d["source"],
+                    d["tier"],
+                    _seconds(d["data_at_risk_seconds"]),
+                    _seconds(d["objective_seconds"]),
+                    "-" if d["met"] is None else ("met" if d["met"] else "MISSED"),
+                ]
+                for d in data["rpo"]["databases"]
+            ],
+        ),
+        "",
+        "## Steps",
+        "",
+        md_table(
+            ["step", "started", "ended", "took", "outcome"],
+            [
+                [
+                    f"{s['number']} {s['title']}",
+                    (s["started_at"] or "-")[11:],
+                    (s["ended_at"] or "-")[11:],
+                    _seconds(s["seconds"]),
+                    s["outcome"],
+                ]
+                for s in data["steps"]
+            ],
+        ),
+        "",
+    ]
+    for s in data["steps"]:
+        if s["actions"] or s["notes"] or s["error"]:
+            out += [f"### {s['number']} {s['title']}", ""]
+            out += [f"- did: {a}" for a in s["actions"]]
+            out += [f"- {n}" for n in s["notes"]]
+            out += [f"- **{s['outcome']}**: {s['error']}"] if s["error"] else []
+            out.append("")
+    if data["plan"] and data["mode"] == "dry run":
+        out += ["## Plan", "", *[f"- {a['step']}: {a['action']}" for a in data["plan"]], ""]
+    out += ["## Status update (ready to send)", "", "```text", data["status_update"]["text"], "```", ""]
+    return "\n".join(out)
+
+
+def plan_text(run: FailbackRun) -> str:
+    p = run.promotion
+    lines = [f"Failback of {p.service} from {p.dr_region} to {p.primary_region} (stack {p.stack}):"]
+    numbers = {key: rec.number for key, rec in run.timeline.steps.items()}
+    lines += [f"  {numbers[a.step]} {a.step:<9} {a.text}" for a in run.plan]
+    if run.safety is not None:
+        lines.append(f"Safety: {run.safety.summary}")
+    return "\n".join(lines)
+
+
+def summary_lines(data: dict[str, Any]) -> list[str]:
+    lines = [data["message"]]
+    if data["outcome"] == FAILED_BACK:
+        risks = [
+            f"{d['identifier']} {_seconds(d['data_at_risk_seconds'])} "
+            f"(RPO {_seconds(d['objective_seconds'])})"
+            for d in data["rpo"]["databases"]
+        ]
+        lines.append("data at risk: " + ", ".join(risks))
+    lines += [f"Next: {a}" for a in data["next_actions"]]
+    return lines

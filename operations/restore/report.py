@@ -1,0 +1,121 @@
+"""What a restore test leaves behind: the JSON report and its Markdown page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from operations.clock import format_seconds
+from operations.report import duration, iso, md_table
+from operations.restore.run import RestoreRun
+
+REPORT_FORMAT = 1
+
+
+def report_data(run: RestoreRun, history: str) -> dict[str, Any]:
+    verification = run.verification
+    return {
+        "report": "restore_test",
+        "format": REPORT_FORMAT,
+        "service": run.plan.service,
+        "stack": run.inventory.stack,
+        "data_item": run.options.data_item,
+        "tier": run.tier,
+        "region_role": run.options.region_role,
+        "region": run.region,
+        "source": run.source,
+        "point_in_time": iso(run.options.point_in_time),
+        "restored_point": iso(run.restored_point),
+        "scratch": run.scratch,
+        "scratch_tag": run.token,
+        "started_at": iso(run.started_at),
+        "ended_at": iso(run.ended_at),
+        "seconds": None if run.seconds is None else round(run.seconds, 3),
+        "outcome": run.outcome,
+        "exit_code": int(run.exit_code),
+        "message": run.message,
+        "findings": list(run.findings),
+        "next_actions": list(run.next_actions),
+        "restore": {
+            "seconds": None if run.restore_seconds is None else round(run.restore_seconds, 3),
+            "rto_seconds": run.rto_seconds,
+            "met": run.rto_met,
+            "endpoint": run.endpoint,
+        },
+        "verify": None
+        if verification is None
+        else {
+            "command": verification.command,
+            "exit_code": verification.exit_code,
+            "seconds": round(verification.seconds, 3),
+            "output": list(verification.output),
+        },
+        "cleanup": {"deleted": run.deleted},
+        "history": history,
+        "recorded": run.recorded,
+        "steps": [s.as_data() for s in run.timeline.records()],
+    }
+
+
+def report_markdown(data: dict[str, Any]) -> str:
+    restore = data["restore"]
+    met = "-" if restore["met"] is None else ("met" if restore["met"] else "MISSED")
+    out = [
+        f"# Restore test of {data['service']} {data['data_item']} in {data['region']}: {data['outcome']}",
+        "",
+        md_table(
+            ["", ""],
+            [
+                ["Source", data["source"] or "-"],
+                ["Restored to", data["restored_point"] or "-"],
+                ["Scratch instance", f"{data['scratch']} (tag continuity:scratch={data['scratch_tag']})"],
+                ["Started", data["started_at"] or "-"],
+                ["Took", duration(data["seconds"])],
+                [
+                    "Restore time",
+                    f"{duration(restore['seconds'])} against the tier {data['tier']} RTO "
+                    f"{format_seconds(restore['rto_seconds'])}: {met}",
+                ],
+                ["Verification", _verification(data["verify"])],
+                ["Deleted", "yes" if data["cleanup"]["deleted"] else "NO"],
+                ["Outcome", f"{data['outcome']} (exit {data['exit_code']})"],
+                ["Message", data["message"]],
+            ],
+        ),
+        "",
+    ]
+    if data["findings"]:
+        out += ["## Findings", "", *[f"- {f}" for f in data["findings"]], ""]
+    if data["next_actions"]:
+        out += ["## Next", "", *[f"- {a}" for a in data["next_actions"]], ""]
+    out += [
+        "## Steps",
+        "",
+        md_table(
+            ["step", "started", "took", "outcome"],
+            [
+                [
+                    f"{s['number']} {s['title']}",
+                    (s["started_at"] or "-")[11:],
+                    duration(s["seconds"]),
+                    s["outcome"],
+                ]
+                for s in data["steps"]
+            ],
+        ),
+        "",
+    ]
+    for s in data["steps"]:
+        if s["actions"] or s["notes"] or s["error"]:
+            out += [f"### {s['number']} {s['title']}", ""]
+            out += [f"- did: {a}" for a in s["actions"]]
+            out += [f"- {n}" for n in s["notes"]]
+            out += [f"- **{s['outcome']}**: {s['error']}"] if s["error"] else []
+            out.append("")
+    return "\n".join(out)
+
+
+def _verification(verify: dict[str, Any] | None) -> str:
+    if verify is None:
+        return "none configured (--verify)"
+    result = "passed" if verify["exit_code"] == 0 else f"FAILED (exit {verify['exit_code']})"
+    return f"`{verify['command']}`: {result}"

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""The quarterly drill: readiness, a forced failover measured from a declared failure time, and a
+report of targets against actuals per tier, the timeline and what to improve.
+
+    python scripts/dr_drill.py (--stack NAME | --outputs FILE) [--plan FILE] [--yes]
+                               [--failure-time TIME] [--note TEXT ...] [--allow-unknown]
+                               [--history LOCATION] [--report FILE] [--json]
+
+Exit status: 0 the failover completed and every objective was met (and readiness was ready), 1 it
+completed with findings, 2 bad input, 3 the failover was refused, 4 a step failed, 130 interrupted.
+The environment is left failed over: return with scripts/failback.py. docs/operations.md is the
+runbook; operations/drill/ holds the steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+# Scripts run as `python scripts/<name>.py`, which puts scripts/ (not the repository) on the path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from operations.aws import Aws
+from operations.cli import (
+    add_outputs_arguments,
+    ask,
+    default_report_path,
+    interactive,
+    parse_moment,
+    rerun_command,
+    run_cli,
+    save_report,
+)
+from operations.clock import Clock, SystemClock
+from operations.drill.report import report_data, report_markdown, summary_lines
+from operations.drill.run import DrillOptions, run_drill
+from operations.errors import BadInput
+from operations.failover.report import plan_text
+from operations.failover.run import FailoverRun
+from operations.failover.steps import Timing
+from operations.inputs import add_history_argument, add_plan_argument, history_location, load_inputs
+from operations.progress import progress_for
+from operations.stack_outputs import PulumiCli
+
+PROG = "dr_drill"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="dr_drill.py", description=(__doc__ or "").splitlines()[0])
+    add_outputs_arguments(parser)
+    add_plan_argument(parser)
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation before failing over")
+    parser.add_argument(
+        "--failure-time",
+        metavar="TIME",
+        help="when the (declared) outage began, ISO 8601, UTC unless it says; the RTO is measured from it "
+        "(default: the start of the drill)",
+    )
+    parser.add_argument(
+        "--note",
+        metavar="TEXT",
+        action="append",
+        default=[],
+        help="an observation to record among the improvements (repeat for several)",
+    )
+    parser.add_argument(
+        "--allow-unknown",
+        action="store_true",
+        help="do not count readiness checks that could not be measured as a finding",
+    )
+    add_history_argument(parser)
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help="the JSON report (Markdown beside it); default reports/dr-drill-<stack>-<time>.json",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    return parser.parse_args(argv)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    aws: Aws | None = None,
+    pulumi: PulumiCli | None = None,
+    clock: Clock | None = None,
+    timing: Timing | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """The command line; the keyword arguments let tests run it in-process against moto."""
+    args = parse_args(argv)
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+
+    def run() -> int:
+        failure_time = parse_moment(args.failure_time, "--failure-time") if args.failure_time else None
+        cli = pulumi or PulumiCli()
+        inputs = load_inputs(plan_path=args.plan, stack=args.stack, outputs_file=args.outputs, pulumi=cli)
+        promotion = inputs.outputs.promotion()
+        history = history_location(args.history, inputs.inventory)
+        the_clock = clock or SystemClock()
+        if failure_time is not None and failure_time > the_clock.now():
+            raise BadInput(f"--failure-time {args.failure_time}: in the future")
+        target = args.report or default_report_path("dr-drill", inputs.inventory.stack, the_clock.now())
+        human = stderr if args.json else stdout
+        progress = progress_for(human, the_clock)
+
+        def confirm(failover: FailoverRun) -> bool:
+            stderr.write(plan_text(failover) + "\n")
+            answer = ask(
+                f'Drill: type the service name "{promotion.service}" to fail over to {promotion.dr_region}: ',
+                stdin,
+                stderr,
+            )
+            return answer == promotion.service
+
+        command = rerun_command("scripts/dr_drill.py", list(argv if argv is not None else sys.argv[1:]))
+        try:
+            drill = run_drill(
+                inputs.plan,
+                inputs.inventory,
+                promotion,
+                aws or Aws(),
+                options=DrillOptions(
+                    failure_time=failure_time,
+                    assume_yes=args.yes,
+                    allow_unknown=args.allow_unknown,
+                    notes=tuple(args.note),
+                ),
+                clock=the_clock,
+                progress=progress,
+                confirm=confirm if interactive(stdin) else None,
+                pulumi=cli,
+                history=history,
+                timing=timing,
+                command=command,
+                report_path=target,
+            )
+        finally:
+            progress.close()
+        data = report_data(drill)
+        paths = save_report(data, report_markdown(data), target, PROG, stderr)
+        first, *rest = summary_lines(data)
+        if drill.exit_code == 0:
+            print(first, file=human)
+        else:
+            print(f"{PROG}: {drill.outcome}: {first}", file=stderr)
+        if rest:
+            print("\n".join(rest), file=human)
+        if paths is not None:
+            print(f"Report: {paths[0]} and {paths[1]}", file=human)
+        if args.json:
+            print(json.dumps(data, indent=2), file=stdout)
+        return int(drill.exit_code)
+
+    return run_cli(run, PROG, stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
