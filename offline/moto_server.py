@@ -44,12 +44,21 @@ def running_emulator() -> Iterator[Emulator]:
     """Start moto on a free loopback port; stop it on exit."""
     # The AWS managed policies the stacks attach (AWS Backup, ECS task execution) exist in moto
     # only when it is asked to load them.
+    before = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    emulator = Emulator(f"http://{host}:{port}")
     try:
-        yield Emulator(f"http://{host}:{port}")
+        # moto's backends live in this process and outlive a server: an IAM backend made earlier
+        # (by mock_aws in the same test worker, say) holds no managed policies. Start from nothing.
+        emulator.reset()
+        yield emulator
     finally:
         server.stop()
+        if before is None:
+            os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
+        else:
+            os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = before

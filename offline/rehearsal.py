@@ -30,7 +30,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from continuity.derive import RDS_PITR_RPO, derive
+from continuity.derive import RDS_PITR_RPO
 from continuity.durations import describe_seconds
 from continuity.outputs import Inventory, Promotion, parse_inventory, parse_promotion
 from continuity.plan import Plan, load_plan
@@ -40,8 +40,9 @@ from offline.moto_fidelity import Fidelity, aws_fidelity
 from offline.moto_server import EMULATOR_CREDENTIALS, Emulator, running_emulator
 from offline.program import ROOT, StackRun, run_program, stack_config
 from operations.clock import SystemClock
+from operations.drill.measure import bars, gantt, improvements, tier_results
 from operations.progress import Progress
-from operations.report import md_table
+from operations.report import StepRecord, md_table
 from scripts.check_policies import check, load_pack, states_from_run
 
 # A cross-region replica typically trails its source by seconds; AWS states no bound, so the
@@ -125,6 +126,7 @@ class _Context:
     inventory: Inventory | None = None
     outage_at: datetime | None = None
     failover_report: dict[str, Any] = field(default_factory=dict)
+    healthy_at: datetime | None = None  # the DR endpoint's first healthy answer after the outage
     readiness_report: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str, region: str) -> Any:
@@ -407,7 +409,7 @@ def _verify(ctx: _Context, rec: StageRecord) -> None:
     observed = route53.get_health_check_status(HealthCheckId=p.dns.dr_health_check_id)[
         "HealthCheckObservations"
     ]
-    healthy_at = datetime.now(UTC)
+    healthy_at = ctx.healthy_at = datetime.now(UTC)
     if not any(o["StatusReport"]["Status"].startswith("Success") for o in observed):
         problems.append("the DR endpoint does not answer its health check")
     # The data the failover lost: rows the primary took that its DR copy never saw.
@@ -489,62 +491,78 @@ def _drill_report(ctx: _Context, rec: StageRecord) -> None:
 
 
 def drill_markdown(ctx: _Context) -> str:
-    """Targets against actuals per tier, the failover's timeline, and what to improve."""
+    """Targets against actuals per tier, the failover's timeline, and what to improve: the drill
+    report's own measures (operations/drill/measure.py), from the rehearsal's outage."""
     assert ctx.outage_at is not None
     report = ctx.failover_report
-    settings = derive(ctx.plan)
-    steps = report.get("steps", [])
-    out = [
-        f"# Rehearsal drill: {ctx.plan.service} fails over from {ctx.plan.regions.primary} "
-        f"to {ctx.plan.regions.dr}",
-        "",
-        f"Regional outage declared at {ctx.outage_at.isoformat(timespec='seconds')}; failover outcome: "
-        f"**{report.get('outcome')}**.",
-        "",
-        "## Targets against actuals",
-        "",
+    rto = None if ctx.healthy_at is None else (ctx.healthy_at - ctx.outage_at).total_seconds()
+    tiers = tier_results(ctx.plan, rto, (report.get("rpo") or {}).get("databases", []))
+    steps = [_step_record(n, s) for n, s in enumerate(report.get("steps", []), start=1)]
+    title = f"{ctx.plan.service}: {ctx.plan.regions.primary} to {ctx.plan.regions.dr}"
+    chart = gantt(title, ctx.outage_at, ctx.healthy_at, bars("failover", steps))
+    found = improvements(
+        readiness_checks=ctx.readiness_report.get("checks", []),
+        failover_outcome=str(report.get("outcome")),
+        failover_message=str(report.get("message", "")),
+        tiers=tiers,
+        steps=steps,
+        rto_objective=min(t.rto_objective for t in tiers) if tiers else 0,
+        notes=[],
+    )
+    rows = [
+        [
+            t.tier,
+            describe_seconds(t.rto_objective),
+            "-" if t.rto_achieved is None else describe_seconds(t.rto_achieved),
+            "-" if t.rpo_objective is None else describe_seconds(t.rpo_objective),
+            "-" if t.rpo_achieved is None else describe_seconds(t.rpo_achieved),
+            t.rpo_note,
+        ]
+        for t in tiers
     ]
-    rto = (report.get("rto") or {}).get("achieved_seconds")
-    rows = []
-    for tier, (rto_target, rpo_target) in settings.objectives.tiers.items():
-        used = [s for s in settings.services if s.tier == tier] + [r for r in settings.rds if r.tier == tier]
-        if not used:
-            continue
-        lag = (report.get("rpo") or {}).get("replica_lag_seconds")
-        rows.append(
+    return (
+        "\n".join(
             [
-                tier,
-                describe_seconds(rto_target),
-                describe_seconds(rto) if rto is not None else "-",
-                "-" if rpo_target is None else describe_seconds(rpo_target),
-                "-" if lag is None else describe_seconds(lag),
+                f"# Rehearsal drill: {ctx.plan.service} fails over from {ctx.plan.regions.primary} "
+                f"to {ctx.plan.regions.dr}",
+                "",
+                f"Regional outage declared at {ctx.outage_at.isoformat(timespec='seconds')}; "
+                f"failover outcome: **{report.get('outcome')}**.",
+                "",
+                "## Targets against actuals",
+                "",
+                md_table(
+                    ["tier", "RTO target", "RTO achieved", "RPO target", "RPO at the cut", "note"], rows
+                ),
+                "",
+                "## Timeline",
+                "",
+                "```mermaid",
+                chart,
+                "```",
+                "",
+                "## To improve",
+                "",
+                *([f"- {line}" for line in found] or ["- nothing: every objective met, every check passed"]),
             ]
         )
-    out.append(md_table(["tier", "RTO target", "RTO achieved", "RPO target", "RPO at the cut"], rows))
-    out += [
-        "",
-        "## Timeline",
-        "",
-        "```mermaid",
-        "gantt",
-        "    dateFormat  YYYY-MM-DDTHH:mm:ss",
-        "    axisFormat %H:%M:%S",
-    ]
-    out.append("    section failover")
-    for step in steps:
-        start, end = step.get("started_at"), step.get("ended_at")
-        if start and end:
-            seconds = max(
-                1, round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds())
-            )
-            out.append(f"    {step.get('title', step.get('step'))} :{start[:19]}, {seconds}s")
-    out += ["```", "", "## To improve", ""]
-    findings = [c for c in ctx.readiness_report.get("checks", []) if c.get("verdict") != "pass"]
-    out += [
-        f"- {c.get('check')}: {c.get('verdict')} ({c.get('measured')}; target {c.get('target')})"
-        for c in findings
-    ] or ["- nothing: every readiness check passed"]
-    return "\n".join(out) + "\n"
+        + "\n"
+    )
+
+
+def _step_record(number: int, step: dict[str, Any]) -> StepRecord:
+    def moment(value: Any) -> datetime | None:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+    return StepRecord(
+        key=str(step.get("step")),
+        number=int(step.get("number") or number),
+        title=str(step.get("title") or step.get("step")),
+        started_at=moment(step.get("started_at")),
+        ended_at=moment(step.get("ended_at")),
+        seconds=step.get("seconds"),
+        outcome=str(step.get("outcome")),
+    )
 
 
 STAGES: list[tuple[str, str, Stage]] = [

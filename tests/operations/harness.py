@@ -58,7 +58,7 @@ class FakeClock:
 
     def __init__(self) -> None:
         self.elapsed = 0.0
-        self.start = datetime.now(UTC).replace(microsecond=0)  # whole seconds, as reports print them
+        self.start = datetime.now(UTC)
         self._stop = threading.Event()
         self._lock = threading.Lock()
 

@@ -97,6 +97,8 @@ def test_drill__objectives_met__exit_0__report_and_history(estate: Make) -> None
 def test_drill__rto_missed__exit_1__the_improvement_says_where_the_time_went(estate: Make) -> None:
     t = ready(estate)
     clock = FakeClock()
+    # whole seconds, as --failure-time takes them, so the wait before the failover is exactly 45m
+    clock.start = clock.start.replace(microsecond=0)
     result = drill(t, "--yes", "--failure-time", at(clock, 45), clock=clock)
     assert result.code == 1
     assert result.report is not None
