@@ -53,7 +53,16 @@ from operations.failback.steps import (
 )
 from operations.failover.checks import input_problems
 from operations.progress import Progress
-from operations.report import ACTION_NEEDED, ALREADY_DONE, DONE, PLANNED, SKIPPED, StepRecord, Timeline
+from operations.report import (
+    ACTION_NEEDED,
+    ALREADY_DONE,
+    DONE,
+    PLANNED,
+    SKIPPED,
+    StepRecord,
+    Timeline,
+    settled,
+)
 from operations.stack_outputs import PulumiCli, config_set_command
 from operations.tasks import Outcome, run_all
 
@@ -71,10 +80,7 @@ STEPS = [
 FAILED_BACK = "failed back"
 ALREADY_FAILED_BACK = "already failed back"
 NOT_FAILED_OVER = "nothing to fail back"
-REFUSED_OUTCOME = "refused"
-FAILED_OUTCOME = "failed"
 DRY_RUN = "dry run"
-INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)
@@ -141,25 +147,14 @@ def run_failback(
     timeline = Timeline(STEPS, clock, progress)
     run = FailbackRun(promotion, inventory, plan, options, command, timeline, started_at=timeline.started_at)
     run.targets = failback_targets(promotion, inventory, plan)
-    try:
+    with settled(
+        run,
+        clock=clock,
+        dry_run=options.dry_run,
+        command=command,
+        traffic=f"traffic still goes to the DR region {promotion.dr_region}",
+    ):
         _run(run, aws=aws, clock=clock, confirm=confirm, pulumi=pulumi, timing=timing or FailbackTiming())
-    except Refused as exc:
-        run.outcome, run.exit_code = REFUSED_OUTCOME, ExitCode.REFUSED
-        run.message = ("dry run: would refuse: " if options.dry_run else "refused: ") + str(exc)
-        run.next_actions.append("nothing was changed")
-    except StepFailed as exc:
-        run.outcome, run.exit_code = FAILED_OUTCOME, ExitCode.STEP_FAILED
-        run.message = str(exc)
-        run.next_actions.append(f"fix the cause above, then run again to resume: {command}")
-        if not timeline["route"].actions:
-            run.next_actions.append(f"traffic still goes to the DR region {promotion.dr_region}")
-    except (KeyboardInterrupt, Interrupted):
-        run.outcome, run.exit_code = INTERRUPTED, ExitCode.INTERRUPTED
-        run.message = "interrupted"
-        run.next_actions.append(f"run again to resume: {command}")
-    finally:
-        run.ended_at = clock.now()
-        run.seconds = timeline.elapsed()
     return run
 
 

@@ -16,12 +16,10 @@ from operations.clock import format_seconds
 from operations.failover.run import (
     ALREADY_PROMOTED,
     DRY_RUN,
-    FAILED_OUTCOME,
     PROMOTED,
-    REFUSED_OUTCOME,
     FailoverRun,
 )
-from operations.report import clock_time, iso, md_table, plus
+from operations.report import FAILED_OUTCOME, REFUSED_OUTCOME, clock_time, iso, md_table, plus
 
 REPORT_FORMAT = 1
 # How soon the next update is promised: sooner while the service is still down.

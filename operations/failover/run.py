@@ -38,7 +38,16 @@ from operations.failover.steps import (
 )
 from operations.kubernetes import Clusters
 from operations.progress import Progress
-from operations.report import ACTION_NEEDED, ALREADY_DONE, DONE, PLANNED, SKIPPED, StepRecord, Timeline
+from operations.report import (
+    ACTION_NEEDED,
+    ALREADY_DONE,
+    DONE,
+    PLANNED,
+    SKIPPED,
+    StepRecord,
+    Timeline,
+    settled,
+)
 from operations.stack_outputs import PulumiCli, config_set_command
 from operations.tasks import Outcome, run_all
 
@@ -54,10 +63,7 @@ STEPS = [
 # Run outcomes.
 PROMOTED = "promoted"
 ALREADY_PROMOTED = "already promoted"
-REFUSED_OUTCOME = "refused"
-FAILED_OUTCOME = "failed"
 DRY_RUN = "dry run"
-INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,13 @@ def run_failover(
         raise BadInput("\n".join(problems))
     timeline = Timeline(STEPS, clock, progress)
     run = FailoverRun(promotion, options, command, timeline, started_at=timeline.started_at)
-    try:
+    with settled(
+        run,
+        clock=clock,
+        dry_run=options.dry_run,
+        command=command,
+        traffic=f"traffic still goes to the primary region {promotion.primary_region}",
+    ):
         _run(
             run,
             aws=aws,
@@ -139,23 +151,6 @@ def run_failover(
             timing=timing or Timing(),
             clusters=clusters or Clusters(),
         )
-    except Refused as exc:
-        run.outcome, run.exit_code = REFUSED_OUTCOME, ExitCode.REFUSED
-        run.message = ("dry run: would refuse: " if options.dry_run else "refused: ") + str(exc)
-        run.next_actions.append("nothing was changed")
-    except StepFailed as exc:
-        run.outcome, run.exit_code = FAILED_OUTCOME, ExitCode.STEP_FAILED
-        run.message = str(exc)
-        run.next_actions.append(f"fix the cause above, then run again to resume: {command}")
-        if not timeline["route"].actions:
-            run.next_actions.append(f"traffic still goes to the primary region {promotion.primary_region}")
-    except (KeyboardInterrupt, Interrupted):
-        run.outcome, run.exit_code = INTERRUPTED, ExitCode.INTERRUPTED
-        run.message = "interrupted"
-        run.next_actions.append(f"run again to resume: {command}")
-    finally:
-        run.ended_at = clock.now()
-        run.seconds = timeline.elapsed()
     return run
 
 
