@@ -32,6 +32,16 @@ def add_outputs_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_report_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    """``--report FILE`` and ``--json``, as every operational script takes them."""
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help=f"the JSON report (Markdown beside it); default reports/{name}-<stack>-<time>.json",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+
+
 def run_cli(main: Callable[[], int], prog: str, stderr: TextIO | None = None) -> int:
     """Run a script's main; typed errors become ``<prog>: <message>`` lines and their exit code."""
     err = stderr if stderr is not None else sys.stderr

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from operations.aws import Aws
 from operations.cli import (
     add_outputs_arguments,
+    add_report_arguments,
     ask,
     default_report_path,
     interactive,
@@ -73,12 +74,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="do not count readiness checks that could not be measured as a finding",
     )
     add_history_argument(parser)
-    parser.add_argument(
-        "--report",
-        metavar="FILE",
-        help="the JSON report (Markdown beside it); default reports/dr-drill-<stack>-<time>.json",
-    )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    add_report_arguments(parser, "dr-drill")
     return parser.parse_args(argv)
 
 

@@ -22,7 +22,13 @@ from typing import TextIO
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from operations.aws import Aws
-from operations.cli import add_outputs_arguments, default_report_path, run_cli, save_report
+from operations.cli import (
+    add_outputs_arguments,
+    add_report_arguments,
+    default_report_path,
+    run_cli,
+    save_report,
+)
 from operations.clock import Clock, SystemClock
 from operations.errors import BadInput
 from operations.inputs import add_history_argument, add_plan_argument, history_location, load_inputs
@@ -44,12 +50,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="exit 0 when nothing failed although some checks could not be measured (they are still listed)",
     )
-    parser.add_argument(
-        "--report",
-        metavar="FILE",
-        help="the JSON report (Markdown beside it); default reports/dr-readiness-<stack>-<time>.json",
-    )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    add_report_arguments(parser, "dr-readiness")
     return parser.parse_args(argv)
 
 

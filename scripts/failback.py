@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from operations.aws import Aws
 from operations.cli import (
     add_outputs_arguments,
+    add_report_arguments,
     ask,
     default_report_path,
     interactive,
@@ -56,12 +57,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "replica's lag cannot be measured (a lag measured above the RPO always holds it back)",
     )
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    parser.add_argument(
-        "--report",
-        metavar="FILE",
-        help="the JSON report (Markdown beside it); default reports/failback-<stack>-<time>.json",
-    )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    add_report_arguments(parser, "failback")
     return parser.parse_args(argv)
 
 

@@ -22,7 +22,14 @@ from typing import TextIO
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from operations.aws import Aws
-from operations.cli import add_outputs_arguments, ask, interactive, rerun_command, run_cli
+from operations.cli import (
+    add_outputs_arguments,
+    add_report_arguments,
+    ask,
+    interactive,
+    rerun_command,
+    run_cli,
+)
 from operations.clock import Clock, SystemClock
 from operations.failover.report import plan_text, report_data, report_markdown, summary_lines
 from operations.failover.run import DRY_RUN, FailoverOptions, FailoverRun, run_failover
@@ -42,12 +49,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--force", action="store_true", help="fail over even though the primary looks healthy (a drill)"
     )
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    parser.add_argument(
-        "--report",
-        metavar="FILE",
-        help="the JSON report to write (Markdown beside it); default reports/promote-dr-<stack>-<time>.json",
-    )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    add_report_arguments(parser, "promote-dr")
     return parser.parse_args(argv)
 
 

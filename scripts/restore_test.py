@@ -26,7 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from continuity.plan import Plan
 from operations.aws import Aws
-from operations.cli import add_outputs_arguments, default_report_path, parse_moment, run_cli, save_report
+from operations.cli import (
+    add_outputs_arguments,
+    add_report_arguments,
+    default_report_path,
+    parse_moment,
+    run_cli,
+    save_report,
+)
 from operations.clock import Clock, SystemClock
 from operations.errors import BadInput
 from operations.inputs import add_history_argument, add_plan_argument, history_location, load_inputs
@@ -64,12 +71,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "RESTORE_ENDPOINT and RESTORE_PORT (and PGHOST/PGPORT or MYSQL_HOST); non-zero is a finding",
     )
     add_history_argument(parser)
-    parser.add_argument(
-        "--report",
-        metavar="FILE",
-        help="the JSON report (Markdown beside it); default reports/restore-test-<stack>-<time>.json",
-    )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    add_report_arguments(parser, "restore-test")
     return parser.parse_args(argv)
 
 

@@ -45,8 +45,10 @@ def assert_rehearsal_did_its_job(plan_path: Path, result: RehearsalResult) -> No
     # The DR endpoint answered within the plan's RTO, and no more data was lost than the RPO allows.
     verify = stages["verify"].data
     assert verify["rto_seconds"] <= verify["rto_target_seconds"]
+    assert {lost["data_item"] for lost in verify["data_lost"]} == {r.data_item for r in settings.rds}
     for lost in verify["data_lost"]:
-        assert lost["rows_lost"] >= 0
+        rpo = plan.rpo_of(plan.data[lost["data_item"]]).seconds
+        assert lost["seconds_lost"] <= rpo, lost
     # Readiness judged the promoted region: every check was read, except what the emulator lacks.
     readiness = json.loads(Path(stages["readiness"].data["report"]).read_text())
     unread = [
