@@ -46,12 +46,12 @@ from operations.failback.steps import (
     catch_up,
     promote,
     read_primary_services,
-    record_failed_back,
     replicate_database,
     route_back,
     scale_to_warm,
 )
 from operations.failover.checks import input_problems
+from operations.failover.steps import record_promoted
 from operations.progress import Progress
 from operations.report import (
     ACTION_NEEDED,
@@ -313,7 +313,7 @@ def _run(
         _settle(step, run_all(tasks, interrupt=clock.interrupt))
 
     with timeline.step("record") as rec:
-        recorded = record_failed_back(promotion, pulumi)
+        recorded = record_promoted(promotion, pulumi, "false")
         rec.actions += recorded.actions
         rec.notes += recorded.notes
         if not recorded.done:

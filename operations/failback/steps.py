@@ -22,7 +22,6 @@ from operations.aws import Aws, describe_error
 from operations.clock import Clock, poll_until
 from operations.errors import StepFailed
 from operations.failback.checks import (
-    PROMOTED_KEY,
     Assessment,
     DatabaseState,
     FailbackTarget,
@@ -34,7 +33,6 @@ from operations.failback.checks import (
 )
 from operations.failback.safety import PrimaryService
 from operations.failover.steps import Timing, promote_database
-from operations.stack_outputs import PulumiCli, config_set_command, last_line
 from operations.tasks import run_all
 
 State = Callable[[str], None]
@@ -375,26 +373,3 @@ def scale_to_warm(
     )
     if final is None or not final.steady_at(warm):
         raise StepFailed(f"service {target.name}: {'gone' if final is None else final.describe()}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Step 8: record
-
-
-@dataclass(frozen=True)
-class RecordResult:
-    done: bool
-    actions: list[str]
-    notes: list[str]
-
-
-def record_failed_back(promotion: Promotion, pulumi: PulumiCli) -> RecordResult:
-    command = config_set_command(promotion.stack, PROMOTED_KEY, "false")
-    if not pulumi.available:
-        return RecordResult(False, [], [f"the Pulumi CLI is not on PATH: run `{command}`"])
-    result = pulumi.config_set(promotion.stack, PROMOTED_KEY, "false")
-    if result.returncode != 0:
-        raise StepFailed(
-            f"`{command}` failed: {last_line(result.stderr)}; run it when the state backend is reachable"
-        )
-    return RecordResult(True, [f"set {PROMOTED_KEY}=false in the config of stack {promotion.stack}"], [])

@@ -455,13 +455,14 @@ class RecordResult:
     notes: list[str]
 
 
-def record_promoted(promotion: Promotion, pulumi: PulumiCli) -> RecordResult:
-    command = config_set_command(promotion.stack, PROMOTED_KEY, "true")
+def record_promoted(promotion: Promotion, pulumi: PulumiCli, value: str = "true") -> RecordResult:
+    """Set the DR stack's ``promoted`` config: ``true`` after a failover, ``false`` after a failback."""
+    command = config_set_command(promotion.stack, PROMOTED_KEY, value)
     if not pulumi.available:
         return RecordResult(False, [], [f"the Pulumi CLI is not on PATH: run `{command}`"])
-    result = pulumi.config_set(promotion.stack, PROMOTED_KEY, "true")
+    result = pulumi.config_set(promotion.stack, PROMOTED_KEY, value)
     if result.returncode != 0:
         raise StepFailed(
             f"`{command}` failed: {last_line(result.stderr)}; run it when the state backend is reachable"
         )
-    return RecordResult(True, [f"set {PROMOTED_KEY}=true in the config of stack {promotion.stack}"], [])
+    return RecordResult(True, [f"set {PROMOTED_KEY}={value} in the config of stack {promotion.stack}"], [])
