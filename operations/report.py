@@ -145,6 +145,36 @@ def duration(seconds: float | None) -> str:
     return "-" if seconds is None else format_seconds(seconds)
 
 
+def steps_markdown(steps: list[dict[str, Any]]) -> list[str]:
+    """A report's "Steps" section: a timing table, then what each step did, found or failed on."""
+    out = [
+        "## Steps",
+        "",
+        md_table(
+            ["step", "started", "ended", "took", "outcome"],
+            [
+                [
+                    f"{s['number']} {s['title']}",
+                    (s["started_at"] or "-")[11:],
+                    (s["ended_at"] or "-")[11:],
+                    duration(s["seconds"]),
+                    s["outcome"],
+                ]
+                for s in steps
+            ],
+        ),
+        "",
+    ]
+    for s in steps:
+        if s["actions"] or s["notes"] or s["error"]:
+            out += [f"### {s['number']} {s['title']}", ""]
+            out += [f"- did: {a}" for a in s["actions"]]
+            out += [f"- {n}" for n in s["notes"]]
+            out += [f"- **{s['outcome']}**: {s['error']}"] if s["error"] else []
+            out.append("")
+    return out
+
+
 def md_table(header: list[str], rows: list[list[str]]) -> str:
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from operations.clock import format_seconds
 from operations.drill.measure import bars, gantt
 from operations.drill.run import DrillRun
 from operations.report import duration, iso, md_table
@@ -67,10 +66,6 @@ def _met(value: bool | None) -> str:
     return "-" if value is None else ("met" if value else "MISSED")
 
 
-def _seconds(value: float | None) -> str:
-    return "-" if value is None else format_seconds(value)
-
-
 def report_markdown(data: dict[str, Any]) -> str:
     rto = data["rto"]
     out = [
@@ -82,7 +77,7 @@ def report_markdown(data: dict[str, Any]) -> str:
                 ["Regions", f"{data['primary_region']} → {data['dr_region']}"],
                 ["Declared failure", data["failure_time"] or "-"],
                 ["DR endpoint healthy", data["healthy_at"] or "-"],
-                ["Achieved RTO", f"{_seconds(rto['achieved_seconds'])} ({rto['measured']})"],
+                ["Achieved RTO", f"{duration(rto['achieved_seconds'])} ({rto['measured']})"],
                 ["Drill took", duration(data["seconds"])],
                 ["Outcome", f"{data['outcome']} (exit {data['exit_code']})"],
                 ["Message", data["message"]],
@@ -105,11 +100,11 @@ def report_markdown(data: dict[str, Any]) -> str:
             [
                 [
                     t["tier"],
-                    _seconds(t["rto_objective_seconds"]),
-                    _seconds(t["rto_achieved_seconds"]),
+                    duration(t["rto_objective_seconds"]),
+                    duration(t["rto_achieved_seconds"]),
                     _met(t["rto_met"]),
-                    _seconds(t["rpo_objective_seconds"]),
-                    _seconds(t["rpo_achieved_seconds"]),
+                    duration(t["rpo_objective_seconds"]),
+                    duration(t["rpo_achieved_seconds"]),
                     _met(t["rpo_met"]),
                     t["rpo_note"],
                 ]
@@ -175,8 +170,8 @@ def report_markdown(data: dict[str, Any]) -> str:
 def summary_lines(data: dict[str, Any]) -> list[str]:
     lines = [data["message"]]
     for t in data["tiers"]:
-        rto = f"{_seconds(t['rto_achieved_seconds'])} of {_seconds(t['rto_objective_seconds'])}"
-        rpo = f"{_seconds(t['rpo_achieved_seconds'])} of {_seconds(t['rpo_objective_seconds'])}"
+        rto = f"{duration(t['rto_achieved_seconds'])} of {duration(t['rto_objective_seconds'])}"
+        rpo = f"{duration(t['rpo_achieved_seconds'])} of {duration(t['rpo_objective_seconds'])}"
         lines.append(f"tier {t['tier']}: RTO {rto} ({_met(t['rto_met'])}); RPO {rpo} ({_met(t['rpo_met'])})")
     lines += [f"Improve: {i}" for i in data["improvements"]]
     lines += [f"Next: {a}" for a in data["next_actions"]]

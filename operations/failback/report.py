@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from operations.clock import format_seconds
 from operations.failback.run import ALREADY_FAILED_BACK, DRY_RUN, FAILED_BACK, NOT_FAILED_OVER, FailbackRun
-from operations.report import clock_time, iso, md_table
+from operations.report import clock_time, duration, iso, md_table, steps_markdown
 
 REPORT_FORMAT = 1
 
@@ -90,10 +89,6 @@ def report_data(run: FailbackRun) -> dict[str, Any]:
     }
 
 
-def _seconds(value: float | None) -> str:
-    return "-" if value is None else format_seconds(value)
-
-
 def report_markdown(data: dict[str, Any]) -> str:
     out = [
         f"# Failback of {data['service']} to {data['primary_region']}: {data['outcome']}",
@@ -105,7 +100,7 @@ def report_markdown(data: dict[str, Any]) -> str:
                 ["Stack", data["stack"]],
                 ["Regions", f"{data['dr_region']} → {data['primary_region']}"],
                 ["Started", data["started_at"] or "-"],
-                ["Took", _seconds(data["seconds"])],
+                ["Took", duration(data["seconds"])],
                 ["Outcome", f"{data['outcome']} (exit {data['exit_code']})"],
                 ["Message", data["message"]],
                 ["Safety", data["safety"]["summary"] if data["safety"] else "-"],
@@ -125,38 +120,16 @@ def report_markdown(data: dict[str, Any]) -> str:
                     d["identifier"],
                     d["source"],
                     d["tier"],
-                    _seconds(d["data_at_risk_seconds"]),
-                    _seconds(d["objective_seconds"]),
+                    duration(d["data_at_risk_seconds"]),
+                    duration(d["objective_seconds"]),
                     "-" if d["met"] is None else ("met" if d["met"] else "MISSED"),
                 ]
                 for d in data["rpo"]["databases"]
             ],
         ),
         "",
-        "## Steps",
-        "",
-        md_table(
-            ["step", "started", "ended", "took", "outcome"],
-            [
-                [
-                    f"{s['number']} {s['title']}",
-                    (s["started_at"] or "-")[11:],
-                    (s["ended_at"] or "-")[11:],
-                    _seconds(s["seconds"]),
-                    s["outcome"],
-                ]
-                for s in data["steps"]
-            ],
-        ),
-        "",
     ]
-    for s in data["steps"]:
-        if s["actions"] or s["notes"] or s["error"]:
-            out += [f"### {s['number']} {s['title']}", ""]
-            out += [f"- did: {a}" for a in s["actions"]]
-            out += [f"- {n}" for n in s["notes"]]
-            out += [f"- **{s['outcome']}**: {s['error']}"] if s["error"] else []
-            out.append("")
+    out += steps_markdown(data["steps"])
     if data["plan"] and data["mode"] == "dry run":
         out += ["## Plan", "", *[f"- {a['step']}: {a['action']}" for a in data["plan"]], ""]
     out += ["## Status update (ready to send)", "", "```text", data["status_update"]["text"], "```", ""]
@@ -177,8 +150,8 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
     lines = [data["message"]]
     if data["outcome"] == FAILED_BACK:
         risks = [
-            f"{d['identifier']} {_seconds(d['data_at_risk_seconds'])} "
-            f"(RPO {_seconds(d['objective_seconds'])})"
+            f"{d['identifier']} {duration(d['data_at_risk_seconds'])} "
+            f"(RPO {duration(d['objective_seconds'])})"
             for d in data["rpo"]["databases"]
         ]
         lines.append("data at risk: " + ", ".join(risks))

@@ -19,7 +19,16 @@ from operations.failover.run import (
     PROMOTED,
     FailoverRun,
 )
-from operations.report import FAILED_OUTCOME, REFUSED_OUTCOME, clock_time, iso, md_table, plus
+from operations.report import (
+    FAILED_OUTCOME,
+    REFUSED_OUTCOME,
+    clock_time,
+    duration,
+    iso,
+    md_table,
+    plus,
+    steps_markdown,
+)
 
 REPORT_FORMAT = 1
 # How soon the next update is promised: sooner while the service is still down.
@@ -219,10 +228,6 @@ def _met(value: bool | None) -> str:
     return "-" if value is None else ("met" if value else "MISSED")
 
 
-def _seconds(value: float | None) -> str:
-    return "-" if value is None else format_seconds(value)
-
-
 def report_markdown(data: dict[str, Any]) -> str:
     """The Markdown page for a report (from its JSON form, so both always agree)."""
     rto, rpo = data["rto"], data["rpo"]
@@ -237,7 +242,7 @@ def report_markdown(data: dict[str, Any]) -> str:
                 ["Regions", f"{data['primary_region']} → {data['dr_region']}"],
                 ["Started", data["started_at"] or "-"],
                 ["Ended", data["ended_at"] or "-"],
-                ["Took", _seconds(data["seconds"])],
+                ["Took", duration(data["seconds"])],
                 ["Outcome", f"{data['outcome']} (exit {data['exit_code']})"],
                 ["Message", data["message"]],
             ],
@@ -254,15 +259,15 @@ def report_markdown(data: dict[str, Any]) -> str:
             [
                 [
                     "RTO (strictest tier)",
-                    _seconds(rto["objective_seconds"]),
-                    _seconds(rto["achieved_seconds"]),
+                    duration(rto["objective_seconds"]),
+                    duration(rto["achieved_seconds"]),
                     _met(rto["met"]),
                 ],
                 *[
                     [
                         f"RTO, tier {name}",
-                        _seconds(t["objective_seconds"]),
-                        _seconds(rto["achieved_seconds"]),
+                        duration(t["objective_seconds"]),
+                        duration(rto["achieved_seconds"]),
                         _met(t["met"]),
                     ]
                     for name, t in rto["tiers"].items()
@@ -270,8 +275,8 @@ def report_markdown(data: dict[str, Any]) -> str:
                 *[
                     [
                         f"RPO, {d['data_item']} ({d['tier']})",
-                        _seconds(d["objective_seconds"]),
-                        _seconds(d["data_at_risk_seconds"]),
+                        duration(d["objective_seconds"]),
+                        duration(d["data_at_risk_seconds"]),
                         _met(d["met"]),
                     ]
                     for d in rpo["databases"]
@@ -281,39 +286,15 @@ def report_markdown(data: dict[str, Any]) -> str:
         "",
         f"RTO: {rto['note']}."
         + (
-            f" {_seconds(rto['since_alarm_seconds'])} since the primary health alarm fired."
+            f" {duration(rto['since_alarm_seconds'])} since the primary health alarm fired."
             if rto["since_alarm_seconds"]
             else ""
         ),
         "RPO: the replica's lag when it was promoted (CloudWatch ReplicaLag), or the age of the newest "
         "restorable time for a restore: the writes that may be missing.",
         "",
-        "## Steps",
-        "",
-        md_table(
-            ["step", "started", "ended", "took", "outcome"],
-            [
-                [
-                    f"{s['number']} {s['title']}",
-                    (s["started_at"] or "-")[11:],
-                    (s["ended_at"] or "-")[11:],
-                    _seconds(s["seconds"]),
-                    s["outcome"],
-                ]
-                for s in data["steps"]
-            ],
-        ),
-        "",
     ]
-    for s in data["steps"]:
-        if not (s["actions"] or s["notes"] or s["error"]):
-            continue
-        out += [f"### {s['number']} {s['title']}", ""]
-        out += [f"- did: {a}" for a in s["actions"]]
-        out += [f"- {n}" for n in s["notes"]]
-        if s["error"]:
-            out.append(f"- **{s['outcome']}**: {s['error']}")
-        out.append("")
+    out += steps_markdown(data["steps"])
     if data["plan"] and data["mode"] == "dry run":
         out += ["## Plan", "", *[f"- {a['step']}: {a['action']}" for a in data["plan"]], ""]
     out += ["## Incident update (ready to send)", "", "```text", data["incident_update"]["text"], "```", ""]
@@ -338,11 +319,11 @@ def summary_lines(run: FailoverRun, report_paths: tuple[str, str] | None) -> lis
     if run.outcome == PROMOTED:
         rto, rpo = data["rto"], data["rpo"]
         lines.append(
-            f"RTO: {_seconds(rto['achieved_seconds'])} (objective {_seconds(rto['objective_seconds'])}: "
+            f"RTO: {duration(rto['achieved_seconds'])} (objective {duration(rto['objective_seconds'])}: "
             f"{_met(rto['met'])}); data at risk: "
             + ", ".join(
-                f"{d['identifier']} {_seconds(d['data_at_risk_seconds'])} "
-                f"(objective {_seconds(d['objective_seconds'])}: {_met(d['met'])})"
+                f"{d['identifier']} {duration(d['data_at_risk_seconds'])} "
+                f"(objective {duration(d['objective_seconds'])}: {_met(d['met'])})"
                 for d in rpo["databases"]
             )
         )

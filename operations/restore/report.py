@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from operations.clock import format_seconds
-from operations.report import duration, iso, md_table
+from operations.report import duration, iso, md_table, steps_markdown
 from operations.restore.run import RestoreRun
 
 REPORT_FORMAT = 1
@@ -87,30 +87,7 @@ def report_markdown(data: dict[str, Any]) -> str:
         out += ["## Findings", "", *[f"- {f}" for f in data["findings"]], ""]
     if data["next_actions"]:
         out += ["## Next", "", *[f"- {a}" for a in data["next_actions"]], ""]
-    out += [
-        "## Steps",
-        "",
-        md_table(
-            ["step", "started", "took", "outcome"],
-            [
-                [
-                    f"{s['number']} {s['title']}",
-                    (s["started_at"] or "-")[11:],
-                    duration(s["seconds"]),
-                    s["outcome"],
-                ]
-                for s in data["steps"]
-            ],
-        ),
-        "",
-    ]
-    for s in data["steps"]:
-        if s["actions"] or s["notes"] or s["error"]:
-            out += [f"### {s['number']} {s['title']}", ""]
-            out += [f"- did: {a}" for a in s["actions"]]
-            out += [f"- {n}" for n in s["notes"]]
-            out += [f"- **{s['outcome']}**: {s['error']}"] if s["error"] else []
-            out.append("")
+    out += steps_markdown(data["steps"])
     return "\n".join(out)
 
 
