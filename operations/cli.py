@@ -8,14 +8,45 @@ script prints a traceback for bad input, a refusal or Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
+from continuity import __version__
 from operations.errors import BadInput, ExitCode, OperationsError
 from operations.report import write_report
+
+
+class ScriptParser(argparse.ArgumentParser):
+    """argparse, with a bad command line reported as one line (no usage dump) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(int(ExitCode.BAD_INPUT), f"{self.prog}: {message}\n")
+
+
+def script_parser(prog: str, doc: str | None) -> ScriptParser:
+    """The parser every script starts from: ``--help`` shows the module docstring whole (usage,
+    exit codes, an example) and ``--version`` the project's version."""
+    parser = ScriptParser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def run_script(main: Callable[[], int]) -> NoReturn:
+    """``sys.exit(main())`` for a script's ``__main__``, surviving a reader that closes the pipe
+    early (``| head``): what is left of the output goes nowhere, and there is no traceback."""
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit; point it at /dev/null so that flush cannot fail too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        status = 0
+    sys.exit(status)
 
 
 def add_outputs_arguments(parser: argparse.ArgumentParser) -> None:

@@ -22,7 +22,6 @@ Exit status: 0 no mandatory violation, 1 mandatory violations, 2 input that cann
 
 from __future__ import annotations
 
-import argparse
 import gc
 import importlib
 import json
@@ -48,6 +47,7 @@ from pulumi_policy.deserialize import deserialize_properties as _deserialize_pro
 from continuity.derive import derive
 from continuity.plan import PlanError, load_plan
 from continuity.schedule import ScheduleError
+from operations.cli import run_script, script_parser
 
 PACK_DIR = ROOT / "policies"
 DEFAULT_PLAN = ROOT / "continuity-plan.yaml"
@@ -675,11 +675,6 @@ def check(
 # Command line
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message}\n")
-
-
 def _plan(path: str | None) -> Path:
     """The plan's path, once it is known to load and derive (as the pack will need it)."""
     plan = Path(path).resolve() if path else DEFAULT_PLAN
@@ -720,7 +715,7 @@ def _print_text(result: Result, source: str, plan: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="check_policies.py", description=__doc__.splitlines()[0])
+    parser = script_parser("check_policies.py", __doc__)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--stack", help="check the program's stack (primary or dr) under mocks")
     source.add_argument("--state", type=Path, metavar="FILE", help="a `pulumi stack export` document")
@@ -778,4 +773,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

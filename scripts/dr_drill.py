@@ -34,7 +34,9 @@ from operations.cli import (
     parse_moment,
     rerun_command,
     run_cli,
+    run_script,
     save_report,
+    script_parser,
 )
 from operations.clock import Clock, SystemClock
 from operations.drill.report import report_data, report_markdown, summary_lines
@@ -51,7 +53,7 @@ PROG = "dr_drill"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="dr_drill.py", description=(__doc__ or "").splitlines()[0])
+    parser = script_parser("dr_drill.py", __doc__)
     add_outputs_arguments(parser)
     add_plan_argument(parser)
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation before failing over")
@@ -158,4 +160,4 @@ def main(
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

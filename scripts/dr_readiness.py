@@ -27,7 +27,9 @@ from operations.cli import (
     add_report_arguments,
     default_report_path,
     run_cli,
+    run_script,
     save_report,
+    script_parser,
 )
 from operations.clock import Clock, SystemClock
 from operations.errors import BadInput
@@ -41,7 +43,7 @@ PROG = "dr_readiness"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="dr_readiness.py", description=(__doc__ or "").splitlines()[0])
+    parser = script_parser("dr_readiness.py", __doc__)
     add_outputs_arguments(parser)
     add_plan_argument(parser)
     add_history_argument(parser)
@@ -115,4 +117,4 @@ def main(
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

@@ -32,7 +32,9 @@ from operations.cli import (
     interactive,
     rerun_command,
     run_cli,
+    run_script,
     save_report,
+    script_parser,
 )
 from operations.clock import Clock, SystemClock
 from operations.failback.report import plan_text, report_data, report_markdown, summary_lines
@@ -46,7 +48,7 @@ PROG = "failback"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="failback.py", description=(__doc__ or "").splitlines()[0])
+    parser = script_parser("failback.py", __doc__)
     add_outputs_arguments(parser)
     add_plan_argument(parser)
     parser.add_argument("--dry-run", action="store_true", help="print the plan of actions; change nothing")
@@ -134,4 +136,4 @@ def main(
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

@@ -11,7 +11,6 @@ Exit status: 0, or 2 for bad input (unknown stack, invalid plan, bad config), wi
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ from continuity.derive import derive
 from continuity.plan import PlanError, load_plan
 from offline.explain import explain, short_type, tree
 from offline.program import OfflineError, RecordedResource, StackRun, run_program
+from operations.cli import run_script, script_parser
 
 
 def _value(value: Any) -> str:
@@ -83,7 +83,7 @@ def as_data(run: StackRun, plan_path: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = script_parser("preview.py", __doc__)
     parser.add_argument("--stack", required=True, help="the stack to preview (primary or dr)")
     parser.add_argument("--plan", help="a continuity plan other than the stack's configured one")
     parser.add_argument("--json", action="store_true", help="print the resources and outputs as JSON")
@@ -101,4 +101,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

@@ -29,6 +29,8 @@ from operations.cli import (
     interactive,
     rerun_command,
     run_cli,
+    run_script,
+    script_parser,
 )
 from operations.clock import Clock, SystemClock
 from operations.failover.report import plan_text, report_data, report_markdown, summary_lines
@@ -42,7 +44,7 @@ PROG = "promote_dr"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="promote_dr.py", description=(__doc__ or "").splitlines()[0])
+    parser = script_parser("promote_dr.py", __doc__)
     add_outputs_arguments(parser)
     parser.add_argument("--dry-run", action="store_true", help="print the plan of actions; change nothing")
     parser.add_argument(
@@ -128,4 +130,4 @@ def main(
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

@@ -12,7 +12,6 @@ Exit status: 0 when every stage did what it should, 1 when one did not, 2 for ba
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import sys
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from continuity.plan import PlanError, load_plan
 from offline.moto_server import Emulator
 from offline.rehearsal import rehearse
+from operations.cli import run_script, script_parser
 from operations.clock import SystemClock
 from operations.progress import progress_for
 
@@ -43,7 +43,7 @@ def _explore(emulator: Emulator, region: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = script_parser("rehearse.py", __doc__)
     parser.add_argument("--plan", default=str(ROOT / "continuity-plan.yaml"), help="the plan to rehearse")
     parser.add_argument(
         "--keep", action="store_true", help="leave the emulator running afterwards, to explore"
@@ -79,4 +79,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

@@ -32,7 +32,9 @@ from operations.cli import (
     default_report_path,
     parse_moment,
     run_cli,
+    run_script,
     save_report,
+    script_parser,
 )
 from operations.clock import Clock, SystemClock
 from operations.errors import BadInput
@@ -46,7 +48,7 @@ PROG = "restore_test"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="restore_test.py", description=(__doc__ or "").splitlines()[0])
+    parser = script_parser("restore_test.py", __doc__)
     add_outputs_arguments(parser)
     add_plan_argument(parser)
     parser.add_argument(
@@ -154,4 +156,4 @@ def main(
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

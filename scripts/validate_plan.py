@@ -9,7 +9,6 @@ the file and the field). Nothing here touches AWS.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -21,10 +20,11 @@ from continuity.derive import derive
 from continuity.plan import PlanError, load_plan
 from continuity.schedule import ScheduleError
 from continuity.summary import settings_as_data, settings_as_text
+from operations.cli import run_script, script_parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = script_parser("validate_plan.py", __doc__)
     parser.add_argument("plans", nargs="+", metavar="PLAN", help="continuity plan files (YAML)")
     parser.add_argument("--json", action="store_true", help="print the derived settings as JSON")
     args = parser.parse_args(argv)
@@ -56,4 +56,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)
