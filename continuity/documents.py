@@ -194,11 +194,11 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 
 
-def _at(mark: yaml.Mark | None) -> str:
+def _at(mark: Any) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
 
 
-def _scalar_problem(loader: yaml.BaseLoader, event: yaml.ScalarEvent) -> str | None:
+def _scalar_problem(loader: yaml.SafeLoader, event: yaml.ScalarEvent) -> str | None:
     """Why a plain scalar that the loader would turn into a number must not be turned into one."""
     if not event.implicit[0]:
         return None
@@ -223,7 +223,7 @@ def _scalar_problem(loader: yaml.BaseLoader, event: yaml.ScalarEvent) -> str | N
     return None
 
 
-def check_yaml(text: str, where: str, loader: type[yaml.BaseLoader], limits: Limits) -> None:
+def check_yaml(text: str, where: str, loader: type[yaml.SafeLoader], limits: Limits) -> None:
     """Refuse a YAML text that is too large, too deep, expands too far or holds numbers out of
     range, reading only its events (PyYAML's parser is iterative; its composer recurses)."""
     if len(text) > limits.max_bytes:
@@ -253,7 +253,7 @@ def check_yaml(text: str, where: str, loader: type[yaml.BaseLoader], limits: Lim
                 frames[-1][0] += 1
             elif isinstance(event, yaml.AliasEvent):
                 # An unknown anchor is the composer's error to report, with its own words.
-                frames[-1][0] += anchors.get(event.anchor, 1)
+                frames[-1][0] += anchors.get(event.anchor or "", 1)
             else:
                 continue
             if sum(frame[0] for frame in frames) > limits.max_nodes:

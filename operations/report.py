@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from operations.clock import Clock, Interrupted, format_seconds
-from operations.errors import ExitCode, Refused, StepFailed
+from operations.clock import Clock, format_seconds
+from operations.errors import Refused
 from operations.progress import Progress
 
 # Outcomes a step can end with.
@@ -197,45 +197,3 @@ def write_report(data: dict[str, Any], markdown: str, path: str | Path) -> tuple
     json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     md_path.write_text(markdown if markdown.endswith("\n") else markdown + "\n", encoding="utf-8")
     return json_path, md_path
-
-
-# How a run that changes things (failover, failback) can end other than done.
-REFUSED_OUTCOME = "refused"
-FAILED_OUTCOME = "failed"
-INTERRUPTED = "interrupted"
-
-
-class SettledRun(Protocol):
-    timeline: Timeline
-    outcome: str
-    exit_code: ExitCode
-    message: str
-    next_actions: list[str]
-    ended_at: datetime | None
-    seconds: float | None
-
-
-@contextmanager
-def settled(run: SettledRun, *, clock: Clock, dry_run: bool, command: str, traffic: str) -> Iterator[None]:
-    """End a run however its steps end: a refusal changed nothing, a failed step or Ctrl-C says
-    how to resume (and, if its route step did nothing, where ``traffic`` still goes); its times
-    are set in every case."""
-    try:
-        yield
-    except Refused as exc:
-        run.outcome, run.exit_code = REFUSED_OUTCOME, ExitCode.REFUSED
-        run.message = ("dry run: would refuse: " if dry_run else "refused: ") + str(exc)
-        run.next_actions.append("nothing was changed")
-    except StepFailed as exc:
-        run.outcome, run.exit_code = FAILED_OUTCOME, ExitCode.STEP_FAILED
-        run.message = str(exc)
-        run.next_actions.append(f"fix the cause above, then run again to resume: {command}")
-        if not run.timeline["route"].actions:
-            run.next_actions.append(traffic)
-    except (KeyboardInterrupt, Interrupted):
-        run.outcome, run.exit_code = INTERRUPTED, ExitCode.INTERRUPTED
-        run.message = "interrupted"
-        run.next_actions.append(f"run again to resume: {command}")
-    finally:
-        run.ended_at = clock.now()
-        run.seconds = run.timeline.elapsed()

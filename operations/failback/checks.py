@@ -24,9 +24,9 @@ from operations.cloudwatch import LagReading
 from operations.ecs import ScalableTargetView, ServiceView
 from operations.rds import FAILBACK_SOURCE_TAG, IDENTIFIER_MAX, InstanceView, modifications_needed
 from operations.route53 import HealthCheckView
+from operations.runbook import PROMOTED_KEY, PlannedAction
 from operations.stack_outputs import config_set_command
 
-PROMOTED_KEY = "promoted"
 RETIRED_INFIX = "-old-"
 # A ReplicaLag datapoint is a one-minute aggregate: one stamped up to a minute before the replica
 # existed can still describe it.
@@ -282,14 +282,6 @@ class Assessment:
 
 # ---------------------------------------------------------------------------------------------
 # What is left to do
-
-
-@dataclass(frozen=True)
-class PlannedAction:
-    step: str
-    target: str
-    text: str
-    mutating: bool
 
 
 def plan_actions(
