@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -118,6 +118,7 @@ class _Context:
     replica_lag: timedelta
     # Plans that run in Kubernetes: a fake API server per region, named as the EKS cluster is.
     clusters: dict[str, FakeCluster] = field(default_factory=dict)
+    config: dict[str, str] = field(default_factory=dict)  # --config, for both stacks
     kubeconfig: Path | None = None
     primary: StackRun | None = None
     dr: StackRun | None = None
@@ -149,9 +150,10 @@ class _Context:
             )
 
         region = self.plan.regions.primary if stack == "primary" else self.plan.regions.dr
-        overrides = (
-            {"continuity:eksClusterName": self.clusters[region].name} if region in self.clusters else {}
-        )
+        # The plan's regions, whatever Pulumi.<stack>.yaml says: the rehearsal is of the plan.
+        overrides = {"aws:region": region, **self.config}
+        if region in self.clusters:
+            overrides["continuity:eksClusterName"] = self.clusters[region].name
         return run_program(
             stack,
             self.plan_path,
@@ -623,6 +625,7 @@ def rehearse(
     *,
     keep: Callable[[Emulator], None] | None = None,
     replica_lag: timedelta = DEFAULT_REPLICA_LAG,
+    config: Mapping[str, str] | None = None,
 ) -> RehearsalResult:
     """Run every stage; stop at the first that fails. ``keep`` is called with the emulator still
     running (to explore it) before it stops."""
@@ -644,6 +647,7 @@ def rehearse(
             Emulation(),
             replica_lag,
             clusters=clusters,
+            config=dict(config or {}),
             kubeconfig=kubeconfig,
         )
         for record, (_, title, stage) in zip(result.stages, STAGES, strict=True):

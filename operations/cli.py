@@ -80,6 +80,11 @@ class GuardedStream(io.TextIOBase):
         return str(getattr(self.stream, "encoding", "utf-8"))
 
 
+def guarded(stream: TextIO) -> TextIO:
+    """``stream`` behind a `GuardedStream` (once)."""
+    return stream if isinstance(stream, GuardedStream) else GuardedStream(stream)  # type: ignore[return-value]
+
+
 def run_script(main: Callable[[], int]) -> NoReturn:
     """``sys.exit(main())`` for a script's ``__main__``, surviving a reader that closes the pipe
     early (``| head``): what is left of the output goes nowhere, the work goes on, the exit status
@@ -113,6 +118,29 @@ def add_outputs_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="read a saved `pulumi stack output --json --show-secrets` (when the backend is unreachable)",
     )
+
+
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    """``--config KEY=VALUE`` (repeatable), as check_policies.py takes it."""
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="stack config beyond Pulumi.<stack>.yaml, as `pulumi config set` takes it; a key without "
+        "a namespace is the project's (e.g. eksClusterName=orders, aws:region=eu-west-1); repeatable",
+    )
+
+
+def config_overrides(pairs: Sequence[str]) -> dict[str, str]:
+    """``--config KEY=VALUE`` pairs: a key without a namespace is the project's (``continuity:``)."""
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise BadInput(f"--config {pair!r}: expected KEY=VALUE (e.g. eksClusterName=orders)")
+        overrides[key if ":" in key else f"continuity:{key}"] = value
+    return overrides
 
 
 def add_report_arguments(parser: argparse.ArgumentParser, name: str) -> None:

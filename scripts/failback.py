@@ -50,6 +50,7 @@ from operations.cli import (
     add_outputs_arguments,
     add_runbook_arguments,
     confirm_by_name,
+    guarded,
     interactive,
     parse_deadline,
     present,
@@ -96,7 +97,7 @@ def main(
 ) -> int:
     """The command line; the keyword arguments let tests run it in-process against moto."""
     args = parse_args(argv)
-    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    stdin, stdout, stderr = stdin or sys.stdin, guarded(stdout or sys.stdout), guarded(stderr or sys.stderr)
 
     def run() -> int:
         deadline = parse_deadline(args.deadline) if args.deadline else None
@@ -104,6 +105,7 @@ def main(
         inputs = load_inputs(plan_path=args.plan, stack=args.stack, outputs_file=args.outputs, pulumi=cli)
         promotion = inputs.outputs.promotion()
         the_clock = clock or SystemClock()
+        command = rerun_command("scripts/failback.py", list(argv if argv is not None else sys.argv[1:]))
         progress = progress_for(stderr if args.json else stdout, the_clock)
         question = f"to fail back to {promotion.primary_region}"
         try:
@@ -126,7 +128,7 @@ def main(
                 else None,
                 pulumi=cli,
                 timing=timing,
-                command=rerun_command("scripts/failback.py", list(argv if argv is not None else sys.argv[1:])),
+                command=command,
             )
         finally:
             progress.close()

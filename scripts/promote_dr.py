@@ -48,6 +48,7 @@ from operations.cli import (
     add_outputs_arguments,
     add_runbook_arguments,
     confirm_by_name,
+    guarded,
     interactive,
     parse_deadline,
     present,
@@ -89,13 +90,14 @@ def main(
 ) -> int:
     """The command line; the keyword arguments let tests run it in-process against moto."""
     args = parse_args(argv)
-    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    stdin, stdout, stderr = stdin or sys.stdin, guarded(stdout or sys.stdout), guarded(stderr or sys.stderr)
 
     def run() -> int:
         deadline = parse_deadline(args.deadline) if args.deadline else None
         cli = pulumi or PulumiCli()
         promotion = load_promotion(stack=args.stack, outputs_file=args.outputs, pulumi=cli)
         the_clock = clock or SystemClock()
+        command = rerun_command("scripts/promote_dr.py", list(argv if argv is not None else sys.argv[1:]))
         # Human output (progress, plan, summary) on stdout, or on stderr when stdout carries the
         # JSON report; stderr's first line is what went wrong, when something did.
         progress = progress_for(stderr if args.json else stdout, the_clock)
@@ -118,7 +120,7 @@ def main(
                 else None,
                 pulumi=cli,
                 timing=timing,
-                command=rerun_command("scripts/promote_dr.py", list(argv if argv is not None else sys.argv[1:])),
+                command=command,
             )
         finally:
             progress.close()

@@ -6,9 +6,24 @@ it, time it against the tier's RTO, and delete it; the result goes into the dril
                                    [--region primary|dr] [--point-in-time TIME] [--verify COMMAND]
                                    [--history LOCATION] [--report FILE] [--json]
 
-Exit status: 0 passed, 1 a finding (the restore failed or was slower than the RTO, or the
-verification failed), 2 bad input, 4 a step failed (an AWS error, or the scratch instance could not
-be deleted: the report gives the command that deletes it), 130 interrupted (after deleting it).
+The scratch instance is tagged with the run's token and only an instance carrying it is ever
+deleted, whatever happened before (Ctrl-C included). --verify runs a shell command with the scratch
+endpoint in its environment (RESTORE_ENDPOINT, RESTORE_PORT, RESTORE_DB_INSTANCE, and PGHOST/PGPORT
+or MYSQL_HOST/MYSQL_TCP_PORT for the engine's own client). The report is
+reports/restore-test-<stack>-<time>.json and .md.
+
+Exit status:
+  0    passed
+  1    a finding: the restore failed or was slower than the RTO, or the verification failed
+  2    bad input: arguments, the plan, the outputs, AWS credentials (one line on stderr)
+  4    a step failed (an AWS error, or the scratch instance could not be deleted: the report gives
+       the command that deletes it)
+  130  interrupted (after deleting the scratch instance)
+
+Example:
+  python scripts/restore_test.py --outputs dr-outputs.json --plan continuity-plan.yaml \\
+      --data-item database --region dr --verify "psql -c 'select count(*) from orders'"
+
 docs/operations.md is the runbook; operations/restore/ holds the steps.
 """
 
@@ -30,6 +45,7 @@ from operations.cli import (
     add_outputs_arguments,
     add_report_arguments,
     default_report_path,
+    guarded,
     parse_moment,
     run_cli,
     run_script,
@@ -109,7 +125,7 @@ def main(
 ) -> int:
     """The command line; the keyword arguments let tests run it in-process against moto."""
     args = parse_args(argv)
-    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    stdout, stderr = guarded(stdout or sys.stdout), guarded(stderr or sys.stderr)
 
     def run() -> int:
         point = parse_moment(args.point_in_time, "--point-in-time") if args.point_in_time else None

@@ -3,8 +3,16 @@
 
     python scripts/validate_plan.py PLAN... [--json]
 
-Exit status: 0 when every plan is valid, 2 when any is not (each problem on its own line, naming
-the file and the field). Nothing here touches AWS.
+Reads each plan (bounded: size, nesting, YAML aliases and numbers, continuity/documents.py),
+checks it against the format of docs/plan.md and prints what it derives: per tier the backup
+schedule, retention, replica and capacity settings the stacks will declare. Nothing here touches AWS.
+
+Exit status:
+  0    every plan is valid
+  2    a plan is not (each problem on its own line, naming the file and the field)
+
+Example:
+  python scripts/validate_plan.py continuity-plan.yaml examples/plans/*.yaml
 """
 
 from __future__ import annotations

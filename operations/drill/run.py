@@ -56,6 +56,8 @@ class DrillOptions:
     assume_yes: bool = False
     allow_unknown: bool = False
     notes: tuple[str, ...] = ()
+    deadline_seconds: float | None = None  # the failover's (operations.runbook)
+    break_lock: bool = False
 
 
 @dataclass
@@ -140,7 +142,12 @@ def run_drill(
             run.failover = run_failover(
                 promotion,
                 aws,
-                options=FailoverOptions(force=True, assume_yes=options.assume_yes),
+                options=FailoverOptions(
+                    force=True,
+                    assume_yes=options.assume_yes,
+                    deadline_seconds=options.deadline_seconds,
+                    break_lock=options.break_lock,
+                ),
                 clock=clock,
                 progress=Nested(progress, "failover"),
                 confirm=confirm,
