@@ -307,12 +307,13 @@ def present(
 
 
 def confirm_by_name(
-    presenter: RunbookPresenter, service: str, question: str, stdin: TextIO, stderr: TextIO
+    plan_text: Callable[[Any], str], service: str, question: str, stdin: TextIO, stderr: TextIO
 ) -> Callable[[Any], bool]:
-    """Show the plan, then ask the operator to type the service's name."""
+    """Show the plan, then ask the operator to type the service's name: ``question`` is what it
+    is asked for ('Type the service name "orders" to fail over to us-west-2: ')."""
 
     def confirm(run: Any) -> bool:
-        stderr.write(presenter.plan_text(run) + "\n")
-        return ask(f'Type the service name "{service}" {question}: ', stdin, stderr) == service
+        stderr.write(plan_text(run) + "\n")
+        return ask(question.format(service=f'"{service}"') + ": ", stdin, stderr) == service
 
     return confirm

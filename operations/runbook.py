@@ -31,13 +31,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from continuity.outputs import OutputsError, require_operations_bucket
 from operations.aws import LONGEST_BACKOFF, Aws, describe_error, is_credentials_problem
 from operations.clock import Clock, Deadline, Interrupted, format_seconds, poll_until
 from operations.errors import BadInput, ExitCode, OperationsError, Refused, StepFailed
 from operations.lock import Holder, LockState, OperationsLock, lock_key
+from operations.progress import Progress
 from operations.report import ALREADY_DONE, DONE, PLANNED, SKIPPED, StepRecord, Timeline, iso
 from operations.stack_outputs import PulumiCli, config_set_command, last_line
 from operations.tasks import Outcome, run_all
@@ -141,7 +142,7 @@ class RunbookRun(ABC):
     the engine cannot know: its steps, its reads, its judgement, its phases, its outcome."""
 
     KIND: ClassVar[str]  # the report's name: promote_dr, failback
-    STEPS: ClassVar[list[tuple[str, str]]]  # (key, title); the first two are preflight and safety
+    ACTING: ClassVar[list[tuple[str, str]]]  # (key, title) of the steps after preflight and safety
     CHANGING: ClassVar[tuple[str, ...]]  # the steps whose actions change the environment
     OUTPUT: ClassVar[str] = "promotion"  # the output that names the operations bucket
 
@@ -160,6 +161,16 @@ class RunbookRun(ABC):
     deadline: Deadline | None = None
     lock: LockState | None = None
     concluded: bool = False  # preflight found nothing to do: the run ends there
+
+    @classmethod
+    def all_steps(cls) -> list[tuple[str, str]]:
+        return [("preflight", "Preflight"), ("safety", "Safety"), *cls.ACTING]
+
+    @classmethod
+    def begin(cls, *, clock: Clock, progress: Progress, **fields: Any) -> Self:
+        """A run of this runbook, its timeline started on ``clock``."""
+        timeline = Timeline(cls.all_steps(), clock, progress)
+        return cls(timeline=timeline, started_at=timeline.started_at, **fields)
 
     @property
     def steps(self) -> list[StepRecord]:
@@ -208,7 +219,7 @@ class RunbookRun(ABC):
     # -- helpers for runbooks
     def conclude(self, outcome: str, message: str) -> None:
         """End the run after preflight: every later step skipped, exit 0."""
-        for key, _ in self.STEPS[1:]:
+        for key, _ in self.all_steps()[1:]:
             self.timeline[key].outcome = SKIPPED
         self.outcome, self.exit_code, self.message = outcome, ExitCode.OK, message
         self.concluded = True
@@ -249,7 +260,7 @@ def execute(
             return run
         _safety(run, ctx, confirm)
         if run.options.dry_run:
-            for key, _ in run.STEPS[2:]:
+            for key, _ in run.ACTING:
                 run.timeline[key].outcome = PLANNED
             run.outcome, run.exit_code = DRY_RUN, ExitCode.OK
             run.message = "dry run: nothing was changed"
@@ -461,7 +472,7 @@ def run_data(
 
 def plan_text(run: RunbookRun, title: str) -> str:
     """The plan of actions, as printed for a dry run and before the confirmation prompt."""
-    width = max(len(key) for key, _ in run.STEPS)
+    width = max(len(key) for key, _ in run.all_steps())
     lines = [title]
     lines += [f"  {run.timeline[a.step].number} {a.step:<{width}} {a.text}" for a in run.plan]
     if run.safety is not None:

@@ -47,7 +47,7 @@ from operations.cli import (
     add_lock_arguments,
     add_outputs_arguments,
     add_report_arguments,
-    ask,
+    confirm_by_name,
     default_report_path,
     guarded,
     interactive,
@@ -64,7 +64,6 @@ from operations.drill.report import report_data, report_markdown, summary_lines
 from operations.drill.run import DrillOptions, run_drill
 from operations.errors import BadInput
 from operations.failover.report import plan_text
-from operations.failover.run import FailoverRun
 from operations.failover.steps import Timing
 from operations.inputs import add_history_argument, add_plan_argument, history_location, load_inputs
 from operations.progress import progress_for
@@ -130,14 +129,8 @@ def main(
         human = stderr if args.json else stdout
         progress = progress_for(human, the_clock)
 
-        def confirm(failover: FailoverRun) -> bool:
-            stderr.write(plan_text(failover) + "\n")
-            answer = ask(
-                f'Drill: type the service name "{promotion.service}" to fail over to {promotion.dr_region}: ',
-                stdin,
-                stderr,
-            )
-            return answer == promotion.service
+        question = f"Drill: type the service name {{service}} to fail over to {promotion.dr_region}"
+        confirm = confirm_by_name(plan_text, promotion.service, question, stdin, stderr)
 
         command = rerun_command("scripts/dr_drill.py", list(argv if argv is not None else sys.argv[1:]))
         try:

@@ -107,7 +107,7 @@ def main(
         the_clock = clock or SystemClock()
         command = rerun_command("scripts/failback.py", list(argv if argv is not None else sys.argv[1:]))
         progress = progress_for(stderr if args.json else stdout, the_clock)
-        question = f"to fail back to {promotion.primary_region}"
+        question = f"Type the service name {{service}} to fail back to {promotion.primary_region}"
         try:
             failback = run_failback(
                 promotion,
@@ -123,7 +123,7 @@ def main(
                 ),
                 clock=the_clock,
                 progress=progress,
-                confirm=confirm_by_name(PRESENTER, promotion.service, question, stdin, stderr)
+                confirm=confirm_by_name(plan_text, promotion.service, question, stdin, stderr)
                 if interactive(stdin)
                 else None,
                 pulumi=cli,

@@ -101,7 +101,7 @@ def main(
         # Human output (progress, plan, summary) on stdout, or on stderr when stdout carries the
         # JSON report; stderr's first line is what went wrong, when something did.
         progress = progress_for(stderr if args.json else stdout, the_clock)
-        question = f"to fail over to {promotion.dr_region}"
+        question = f"Type the service name {{service}} to fail over to {promotion.dr_region}"
         try:
             failover = run_failover(
                 promotion,
@@ -115,7 +115,7 @@ def main(
                 ),
                 clock=the_clock,
                 progress=progress,
-                confirm=confirm_by_name(PRESENTER, promotion.service, question, stdin, stderr)
+                confirm=confirm_by_name(plan_text, promotion.service, question, stdin, stderr)
                 if interactive(stdin)
                 else None,
                 pulumi=cli,

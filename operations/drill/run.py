@@ -30,13 +30,14 @@ from operations.clock import Clock, Interrupted
 from operations.drill.measure import TierResult, achieved_rto, improvements, tier_results
 from operations.errors import ExitCode
 from operations.failover.report import report_data as failover_report_data
-from operations.failover.run import PROMOTED, Confirm, FailoverOptions, FailoverRun, run_failover
+from operations.failover.run import PROMOTED, FailoverOptions, FailoverRun, run_failover
 from operations.failover.steps import Timing
 from operations.history import DRILL, HistoryLocation, append_entry
 from operations.progress import Nested, Progress
 from operations.readiness.report import report_data as readiness_report_data
 from operations.readiness.run import READY, ReadinessRun, run_readiness
 from operations.report import DONE, FAILED, NOT_RUN, SKIPPED, Timeline, iso
+from operations.runbook import Confirm
 from operations.stack_outputs import PulumiCli
 
 STEPS = [

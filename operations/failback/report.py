@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from operations.failback.run import ALREADY_FAILED_BACK, DRY_RUN, FAILED_BACK, NOT_FAILED_OVER, FailbackRun
+from operations.failback.run import ALREADY_FAILED_BACK, FAILED_BACK, NOT_FAILED_OVER, FailbackRun
 from operations.report import clock_time, duration, md_table, steps_markdown
-from operations.runbook import lock_markdown, run_data
+from operations.runbook import DRY_RUN, lock_markdown, run_data
 from operations.runbook import plan_text as runbook_plan_text
 
 REPORT_FORMAT = 1

@@ -49,13 +49,12 @@ from operations.failback.steps import (
     promote,
     read_primary_services,
     replicate_database,
-    scale_to_warm,
 )
 from operations.failover.checks import input_problems
+from operations.failover.steps import scale_service
 from operations.progress import Progress
-from operations.report import ACTION_NEEDED, ALREADY_DONE, DONE, StepRecord, Timeline
+from operations.report import ACTION_NEEDED, ALREADY_DONE, DONE, StepRecord
 from operations.runbook import (
-    DRY_RUN,
     PROMOTED_KEY,
     Confirm,
     Context,
@@ -70,9 +69,7 @@ from operations.runbook import (
 from operations.stack_outputs import PulumiCli, config_set_command
 from operations.traffic import to_primary
 
-STEPS = [
-    ("preflight", "Preflight"),
-    ("safety", "Safety"),
+ACTING = [
     ("replicate", "Re-create primary databases"),
     ("catchup", "Catch up"),
     ("promote", "Promote in the primary"),
@@ -84,27 +81,15 @@ STEPS = [
 FAILED_BACK = "failed back"
 ALREADY_FAILED_BACK = "already failed back"
 NOT_FAILED_OVER = "nothing to fail back"
-__all__ = [
-    "ALREADY_FAILED_BACK",
-    "DRY_RUN",
-    "FAILED_BACK",
-    "NOT_FAILED_OVER",
-    "Confirm",
-    "FailbackOptions",
-    "FailbackRun",
-    "run_failback",
-]
 
 
-@dataclass(frozen=True)
-class FailbackOptions(RunbookOptions):
-    pass
+FailbackOptions = RunbookOptions
 
 
 @dataclass(kw_only=True)
 class FailbackRun(RunbookRun):
     KIND: ClassVar[str] = "failback"
-    STEPS: ClassVar[list[tuple[str, str]]] = STEPS
+    ACTING: ClassVar[list[tuple[str, str]]] = ACTING
     CHANGING: ClassVar[tuple[str, ...]] = ("replicate", "promote", "route", "scale")
     OUTPUT: ClassVar[str] = "inventory"
 
@@ -256,11 +241,12 @@ class FailbackRun(RunbookRun):
             ctx,
             {
                 svc.name: partial(
-                    scale_to_warm,
+                    scale_service,
                     self.promotion,
                     svc,
+                    svc.warm_desired_count,
                     ctx=ctx,
-                    timing=self.timing,
+                    limit=self.timing.service_timeout,
                     state=state,
                     did=rec.actions.append,
                 )
@@ -306,15 +292,14 @@ def run_failback(
 ) -> FailbackRun:
     """Fail back (or plan to, with ``dry_run``); refusals and failed steps are in the run's exit
     code and message, never raised. BadInput for outputs that cannot drive a failback at all."""
-    timeline = Timeline(STEPS, clock, progress)
-    run = FailbackRun(
+    run = FailbackRun.begin(
+        clock=clock,
+        progress=progress,
         promotion=promotion,
         inventory=inventory,
         plan_doc=plan,
         options=options,
         command=command,
-        timeline=timeline,
-        started_at=timeline.started_at,
         timing=timing or FailbackTiming(),
     )
     if not input_problems(promotion):

@@ -13,12 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from operations.clock import format_seconds
-from operations.failover.run import (
-    ALREADY_PROMOTED,
-    DRY_RUN,
-    PROMOTED,
-    FailoverRun,
-)
+from operations.failover.run import ALREADY_PROMOTED, PROMOTED, FailoverRun
 from operations.failover.safety import SafetyDecision
 from operations.report import (
     clock_time,
@@ -28,7 +23,7 @@ from operations.report import (
     plus,
     steps_markdown,
 )
-from operations.runbook import FAILED_OUTCOME, REFUSED_OUTCOME, lock_markdown, run_data
+from operations.runbook import DRY_RUN, FAILED_OUTCOME, REFUSED_OUTCOME, lock_markdown, run_data
 from operations.runbook import plan_text as runbook_plan_text
 
 REPORT_FORMAT = 1

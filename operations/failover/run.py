@@ -36,12 +36,12 @@ from operations.failover.steps import (
     read_safety_signals,
     scale_kubernetes_service,
     scale_service,
+    tier_rto,
 )
 from operations.kubernetes import Clusters
 from operations.progress import Progress
-from operations.report import ACTION_NEEDED, ALREADY_DONE, DONE, StepRecord, Timeline
+from operations.report import ACTION_NEEDED, ALREADY_DONE, DONE, StepRecord
 from operations.runbook import (
-    DRY_RUN,
     PROMOTED_KEY,
     Confirm,
     Context,
@@ -55,9 +55,7 @@ from operations.runbook import (
 from operations.stack_outputs import PulumiCli, config_set_command
 from operations.traffic import to_dr
 
-STEPS = [
-    ("preflight", "Preflight"),
-    ("safety", "Safety"),
+ACTING = [
     ("promote", "Promote databases"),
     ("scale", "Scale services"),
     ("route", "Route traffic"),
@@ -67,26 +65,15 @@ STEPS = [
 # Run outcomes.
 PROMOTED = "promoted"
 ALREADY_PROMOTED = "already promoted"
-__all__ = [
-    "ALREADY_PROMOTED",
-    "DRY_RUN",
-    "PROMOTED",
-    "Confirm",
-    "FailoverOptions",
-    "FailoverRun",
-    "run_failover",
-]
 
 
-@dataclass(frozen=True)
-class FailoverOptions(RunbookOptions):
-    pass
+FailoverOptions = RunbookOptions
 
 
 @dataclass(kw_only=True)
 class FailoverRun(RunbookRun):
     KIND: ClassVar[str] = "promote_dr"
-    STEPS: ClassVar[list[tuple[str, str]]] = STEPS
+    ACTING: ClassVar[list[tuple[str, str]]] = ACTING
     CHANGING: ClassVar[tuple[str, ...]] = ("promote", "scale", "route")
 
     promotion: Promotion
@@ -182,7 +169,16 @@ class FailoverRun(RunbookRun):
         p = self.promotion
         state, did = partial(self.timeline.state, "scale"), rec.actions.append
         tasks = {
-            svc.name: partial(scale_service, p, svc, ctx=ctx, timing=self.timing, state=state, did=did)
+            svc.name: partial(
+                scale_service,
+                p,
+                svc,
+                svc.full_desired_count,
+                ctx=ctx,
+                limit=min(self.timing.service_timeout, tier_rto(p, svc.tier)),
+                state=state,
+                did=did,
+            )
             for svc in p.services
         }
         for target in p.kubernetes.services if p.kubernetes is not None else []:
@@ -262,13 +258,12 @@ def run_failover(
     """Fail over (or plan to, with ``dry_run``); never raises for a refusal or a failed step: the
     run's ``exit_code``, ``message`` and steps say what happened. Raises BadInput for outputs or
     credentials that cannot drive a failover at all."""
-    timeline = Timeline(STEPS, clock, progress)
-    run = FailoverRun(
+    run = FailoverRun.begin(
+        clock=clock,
+        progress=progress,
         promotion=promotion,
         options=options,
         command=command,
-        timeline=timeline,
-        started_at=timeline.started_at,
         timing=timing or Timing(),
         clusters=clusters or Clusters(),
     )

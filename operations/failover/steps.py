@@ -327,49 +327,50 @@ def promote_database(
 def scale_service(
     promotion: Promotion,
     target: ServiceTarget,
+    count: int,
     *,
     ctx: Context,
-    timing: Timing,
+    limit: float,
     state: State,
     did: Did,
 ) -> None:
+    """Bring a DR service to ``count`` tasks: up to full capacity (failover) or back down to warm
+    (failback), the autoscaling floor first, then the desired count; wait until it is steady."""
     aws = ctx.aws
-    full = target.full_desired_count
+    up = count >= target.full_desired_count
     if target.scalable_target is not None:
         autoscaling = aws.client("application-autoscaling", promotion.dr_region)
         scaling = ecs.describe_scalable_target(autoscaling, target.scalable_target)
         if scaling is None:
             raise StepFailed(f"autoscaling target {target.scalable_target} is not registered")
-        if scaling.minimum < full:
-            # The minimum first: a scale-in policy must not undo the new desired count.
-            maximum = max(scaling.maximum, full)
-            ecs.set_scaling_bounds(autoscaling, target.scalable_target, full, maximum)
-            did(f"raised the autoscaling minimum of {target.name} from {scaling.minimum} to {full}")
+        # The floor first: a scale-in policy must not undo a new desired count, nor autoscaling
+        # hold a service above warm capacity.
+        if up and scaling.minimum < count:
+            ecs.set_scaling_bounds(autoscaling, target.scalable_target, count, max(scaling.maximum, count))
+            did(f"raised the autoscaling minimum of {target.name} from {scaling.minimum} to {count}")
+        elif not up and scaling.minimum > count:
+            ecs.set_scaling_bounds(autoscaling, target.scalable_target, count, scaling.maximum)
+            did(f"lowered the autoscaling minimum of {target.name} from {scaling.minimum} to {count}")
     client = aws.client("ecs", promotion.dr_region)
     view = ecs.describe_service(client, target.cluster, target.service)
     if view is None:
         raise StepFailed(f"service {target.service} not found in cluster {target.cluster}")
-    if view.desired < full:
-        ecs.set_desired_count(client, target.cluster, target.service, full)
-        did(f"scaled {target.name} in {promotion.dr_region} from {view.desired} to {full} tasks")
-
-    def fetch() -> ecs.ServiceView | None:
-        return ecs.describe_service(client, target.cluster, target.service)
-
-    def steady(v: ecs.ServiceView | None) -> bool:
-        return v is None or v.steady_at(full) or v.rollout_state == "FAILED"
-
+    if (up and view.desired < count) or (not up and view.desired > count):
+        ecs.set_desired_count(client, target.cluster, target.service, count)
+        back = "" if up else "back "
+        warm = "" if up else " (warm)"
+        did(f"scaled {target.name} in {promotion.dr_region} from {view.desired} {back}to {count} tasks{warm}")
     final = ctx.wait(
-        fetch,
-        steady,
-        limit=min(timing.service_timeout, tier_rto(promotion, target.tier)),
+        lambda: ecs.describe_service(client, target.cluster, target.service),
+        lambda v: v is None or v.steady_at(count) or v.rollout_state == "FAILED",
+        limit=limit,
         what=f"service {target.name}",
         describe=lambda v: "not found" if v is None else v.describe(),
         state=lambda text: state(f"{target.name}: {text}"),
     )
     if final is None:
         raise StepFailed(f"service {target.service} disappeared from cluster {target.cluster}")
-    if not final.steady_at(full):
+    if not final.steady_at(count):
         raise StepFailed(f"service {target.name}: deployment rollout FAILED ({final.describe()})")
     state(f"{target.name}: {final.describe()}, steady")
 
