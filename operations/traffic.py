@@ -10,8 +10,11 @@ in one of three ways, and a failover's report names the one that did (``path``):
   53's control plane, in us-east-1, which may be the region that failed: it gets a short time
   budget, and if the control plane does not answer it is left as a next action, never a failure
   that holds up the failover (AWS's guidance for regional failover: depend on data planes only).
-- ``inverted health check``: the primary is not seen down (a drill, or an outage the checkers do
-  not see); inverting its health check is the deliberate switch, and it must succeed.
+- ``inverted health check``: the primary is seen healthy (a drill), or cannot be seen at all
+  (--force, the operator's word); inverting its health check is the deliberate switch. In a
+  drill it must succeed. When the primary cannot be seen and Route 53's control plane does not
+  answer either, the inversion is left as a next action and the report says traffic moves only
+  if the health checkers see the primary down (``Route 53 health checks, not confirmed``).
 - ``ARC routing controls``: when the stack declares Route 53 ARC routing controls (the outputs'
   ``dns.routing_controls``), they are the deliberate switch: their state is set through the
   cluster's data plane, which answers on an endpoint in each of five regions; the script tries
@@ -33,6 +36,7 @@ from operations.errors import StepFailed
 from operations.runbook import Context, Did, State
 
 HEALTH_CHECKS = "Route 53 health checks"
+UNCONFIRMED = "Route 53 health checks, not confirmed (if the checkers see the primary down)"
 INVERSION = "inverted health check"
 ROUTING_CONTROLS = "ARC routing controls"
 # A control plane that may be down with the failed region gets two attempts (and the backoff
@@ -53,22 +57,32 @@ def control_plane_budget(ctx: Context) -> float:
 
 
 def to_dr(
-    dns: DnsTarget, *, dr_region: str, primary_down: bool, ctx: Context, limit: float, state: State, did: Did
+    dns: DnsTarget,
+    *,
+    dr_region: str,
+    primary_down: bool | None,
+    ctx: Context,
+    limit: float,
+    state: State,
+    did: Did,
 ) -> TrafficResult:
     """Move traffic to DR: ARC when declared; otherwise the health checks, which have already
-    moved it when the primary is down, or the inversion of the primary's health check."""
+    moved it when the primary is down (``primary_down``), or the inversion of the primary's
+    health check: required in a drill (the primary seen healthy), best effort when the primary
+    cannot be seen (None) and Route 53's control plane does not answer."""
     if dns.routing_controls is not None:
         result = TrafficResult(ROUTING_CONTROLS)
         _set_controls(dns.routing_controls, dr_on=True, ctx=ctx, state=state, did=did, record=dns.record_name)
         _dr_health(dns, result, ctx, limit, state, required=False)
         return result
-    if not primary_down:
+    if primary_down is False:
         return _invert(dns, dr_region, ctx, limit=limit, state=state, did=did)
-    result = TrafficResult(HEALTH_CHECKS)
-    result.notes.append(
-        f"Route 53 already answers {dns.record_name} with the DR record: the primary's health checkers "
-        "report it down (data plane)"
-    )
+    result = TrafficResult(HEALTH_CHECKS if primary_down else INVERSION)
+    if primary_down:
+        result.notes.append(
+            f"Route 53 already answers {dns.record_name} with the DR record: the primary's health "
+            "checkers report it down (data plane)"
+        )
     r53 = ctx.aws.route53()
     try:
         with ctx.aws.budget(control_plane_budget(ctx)):
@@ -79,20 +93,27 @@ def to_dr(
             if not check.inverted:
                 state("inverting the primary health check (best effort)")
                 route53.invert_health_check(r53, dns.primary_health_check_id)
+                why = (
+                    "so a primary that comes back cannot take traffic back"
+                    if primary_down
+                    else "so DNS answers with the DR record"
+                )
                 did(
-                    f"pinned {dns.record_name} to {dr_region}: inverted the primary's Route 53 health check "
-                    f"{dns.primary_health_check_id}, so a primary that comes back cannot take traffic back"
+                    f"{'pinned' if primary_down else 'moved'} {dns.record_name} to {dr_region}: inverted the "
+                    f"primary's Route 53 health check {dns.primary_health_check_id}, {why}"
                 )
     except Exception as exc:
         if not is_unreachable(exc):
             raise
+        if not primary_down:
+            result.path = UNCONFIRMED
         result.action_needed = (
             f"invert the primary's Route 53 health check {dns.primary_health_check_id} once Route 53's API "
             "answers (run the same command again): until then a primary that comes back takes traffic back"
         )
         result.notes.append(
             f"the inversion of {dns.primary_health_check_id} was not made: Route 53's control plane did not "
-            f"answer ({describe_error(exc)}); traffic moved without it"
+            f"answer ({describe_error(exc)})"
         )
     _dr_health(dns, result, ctx, limit, state, required=False)
     return result

@@ -196,7 +196,9 @@ class FailoverRun(RunbookRun):
 
     def _route(self, ctx: Context, rec: StepRecord) -> None:
         p = self.promotion
-        down = isinstance(self.safety, SafetyDecision) and self.safety.primary_down is True
+        down = self.safety.primary_down if isinstance(self.safety, SafetyDecision) else None
+        if self.assessment is not None and self.assessment.dns.inverted:
+            down = False  # inverted by an earlier run: its verdict is void, and nothing is left to do
         moved = to_dr(
             p.dns,
             dr_region=p.dr_region,
