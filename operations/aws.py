@@ -40,7 +40,7 @@ from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
 
-from operations.errors import DeadlineExceeded, OperationsError
+from operations.errors import OperationsError
 
 if TYPE_CHECKING:
     from operations.clock import Clock, Deadline
@@ -170,7 +170,7 @@ class Aws:
             return
         # An attempt begun with less time left than it may take would end after the deadline.
         if deadline.remaining(bookkeeping=_bookkeeping.get()) < self.attempt_seconds:
-            raise DeadlineExceeded(
+            raise deadline.exceeded(
                 f"the run's deadline ({deadline.describe()}) leaves no time to send {operation}"
             )
 

@@ -70,6 +70,12 @@ class Deadline:
         start = clock.monotonic()
         self.end = math.inf if seconds is None else start + seconds
         self.work_end = self.end - reserve
+        self.hit = False  # some work was stopped by it
+
+    def exceeded(self, message: str) -> DeadlineExceeded:
+        """The error that stops work at the deadline (and the record that it did)."""
+        self.hit = True
+        return DeadlineExceeded(message)
 
     def remaining(self, *, bookkeeping: bool = False) -> float:
         """Seconds left for work (or, with ``bookkeeping``, until the very end)."""
@@ -121,7 +127,7 @@ def poll_until(
         now = clock.monotonic()
         if run_end < deadline and run_end - now <= 0:
             assert run_deadline is not None
-            raise DeadlineExceeded(
+            raise run_deadline.exceeded(
                 f"{what}: still {last} when the run's deadline ({run_deadline.describe()}) passed"
             )
         remaining = min(deadline, run_end) - now

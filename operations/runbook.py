@@ -422,7 +422,7 @@ def settled(run: RunbookRun, clock: Clock) -> Iterator[None]:
         run.outcome, run.exit_code = FAILED_OUTCOME, ExitCode.STEP_FAILED
         run.message = str(exc)
         resume = [f"fix the cause above, then run again to resume: {run.command}"]
-        if run.deadline is not None and run.deadline.passed:
+        if run.deadline is not None and run.deadline.hit:
             resume = [
                 f"the run's deadline ({run.deadline.describe()}) passed: run again to resume "
                 f"(--deadline to allow more time): {run.command}"
