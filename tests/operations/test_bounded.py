@@ -56,12 +56,7 @@ class BlackHole:
         return [
             ("before-send", self._sent),
             ("after-call", self._answered),
-            ("before-call", _remember_config),
         ]
-
-
-def _remember_config(model: Any, context: dict[str, Any], **_: Any) -> None:
-    return None
 
 
 def test_black_hole_after_the_promotion__exit_4_within_the_deadline__then_resumed(
@@ -108,7 +103,8 @@ def test_a_wait_says_how_long_it_will_wait(limit: float, deadline: float, says: 
     clock = FakeClock()
     aws = Aws(fresh_session())
     ctx = Context(aws, clock, Deadline(clock, deadline, reserve=24), FakePulumi(), poll_seconds=5)
-    answers, states = iter(["creating", "backing-up", "available"]), []
+    answers = iter(["creating", "backing-up", "available"])
+    states: list[str] = []
     # WHEN it waits
     ctx.wait(
         lambda: next(answers),
