@@ -81,7 +81,8 @@ class _RestOperation:
     name: str
     method: str
     path: re.Pattern[str]
-    query: frozenset[str]  # query keys the operation's URI requires (S3's ?versioning, ...)
+    query: frozenset[str]  # query keys the operation requires (S3's ?versioning, ?uploadId, ...)
+    headers: frozenset[str]  # headers it requires, lower case (CopyObject's x-amz-copy-source)
     literal: int  # how much of the URI is literal: the most specific match wins
 
 
@@ -102,7 +103,9 @@ class OperationNames:
                     self._models.setdefault(model.signing_name, model)
             return self._models.get(signing_name)
 
-    def rest(self, signing_name: str, method: str, path: str, query: dict[str, list[str]]) -> str:
+    def rest(
+        self, signing_name: str, method: str, path: str, query: dict[str, list[str]], headers: set[str]
+    ) -> str:
         model = self.model(signing_name)
         if model is None:
             return "unknown"
@@ -115,11 +118,14 @@ class OperationNames:
         found = [
             op
             for op in candidates
-            if op.method == method and op.path.fullmatch(path) and op.query <= set(query)
+            if op.method == method
+            and op.path.fullmatch(path)
+            and op.query <= set(query)
+            and op.headers <= headers
         ]
         if not found:
             return "unknown"
-        return max(found, key=lambda op: (len(op.query), op.literal)).name
+        return max(found, key=lambda op: (len(op.query) + len(op.headers), op.literal)).name
 
 
 def _rest_operation(operation: Any) -> _RestOperation:
@@ -133,9 +139,22 @@ def _rest_operation(operation: Any) -> _RestOperation:
         else:
             pattern += re.escape(part)
             literal += len(part)
-    keys = frozenset(k.split("=", 1)[0] for k in query.split("&") if k)
+    keys = {k.split("=", 1)[0] for k in query.split("&") if k}
+    headers = set()
+    shape = operation.input_shape
+    for name in shape.required_members if shape is not None else []:
+        member = shape.members[name]
+        if member.serialization.get("location") == "querystring":
+            keys.add(member.serialization.get("name", name))
+        elif member.serialization.get("location") == "header":
+            headers.add(str(member.serialization.get("name", name)).lower())
     return _RestOperation(
-        operation.name, str(operation.http.get("method", "GET")), re.compile(pattern + "/?"), keys, literal
+        operation.name,
+        str(operation.http.get("method", "GET")),
+        re.compile(pattern + "/?"),
+        frozenset(keys),
+        frozenset(headers),
+        literal,
     )
 
 
@@ -155,7 +174,12 @@ class FaultProxy:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                proxy._handle(self)
+                try:
+                    proxy._handle(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    # The client went away first (killed, or its read timeout passed): as on AWS,
+                    # the answer goes nowhere.
+                    self.close_connection = True
 
             do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_GET
 
@@ -209,7 +233,9 @@ class FaultProxy:
             operation = (form.get("Action") or ["unknown"])[0]
         else:
             query = urllib.parse.parse_qs(split.query, keep_blank_values=True)
-            operation = self.names.rest(service, handler.command, urllib.parse.unquote(split.path), query)
+            present = {k.lower() for k in handler.headers}
+            path = urllib.parse.unquote(split.path)
+            operation = self.names.rest(service, handler.command, path, query, present)
         return Call(service, region, operation)
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -43,7 +42,7 @@ from botocore.exceptions import (
 from operations.errors import OperationsError
 
 if TYPE_CHECKING:
-    from operations.clock import Clock, Deadline
+    from operations.clock import Deadline
 
 # Route 53 is global; its control plane (and the signing region of its API) is us-east-1.
 ROUTE53_REGION = "us-east-1"
@@ -80,7 +79,7 @@ def attempt_seconds(config: Config) -> float:
 
 
 _bookkeeping: ContextVar[bool] = ContextVar("continuity_bookkeeping", default=False)
-_budget: ContextVar[tuple[float, Clock | None] | None] = ContextVar("continuity_budget", default=None)
+_budget: ContextVar[int | None] = ContextVar("continuity_budget", default=None)
 
 
 class OutOfBudget(BotoCoreError):
@@ -142,12 +141,11 @@ class Aws:
         self.deadline = deadline
 
     @contextmanager
-    def budget(self, seconds: float) -> Iterator[None]:
-        """Calls made inside (in this thread) give up once ``seconds`` have passed: for calls to a
-        control plane that may be down with the failed region, whose answer is not needed."""
-        clock = self.deadline.clock if self.deadline is not None else None
-        now = clock.monotonic() if clock is not None else time.monotonic()
-        token = _budget.set((now + seconds, clock))
+    def budget(self, attempts: int) -> Iterator[None]:
+        """Calls made inside (in this thread) give up after ``attempts`` attempts, not the full
+        budget: for a control plane that may be down with the failed region, whose answer the run
+        does not depend on. (Each attempt is bounded by the timeouts, so this bounds the time.)"""
+        token = _budget.set(attempts)
         try:
             yield
         finally:
@@ -157,14 +155,13 @@ class Aws:
     def attempt_seconds(self) -> float:
         return attempt_seconds(self.config)
 
-    def _within_deadline(self, event_name: str = "", **_: Any) -> None:
+    def _within_deadline(self, request: Any = None, event_name: str = "", **_: Any) -> None:
         operation = event_name.rsplit(".", 1)[-1] or "a call"
         budget = _budget.get()
-        if budget is not None:
-            end, clock = budget
-            now = clock.monotonic() if clock is not None else time.monotonic()
-            if end - now < self.attempt_seconds:
-                raise OutOfBudget(f"{operation}: no answer within its time budget")
+        if budget is not None and request is not None:
+            attempt = int((getattr(request, "context", {}).get("retries") or {}).get("attempt", 1))
+            if attempt > budget:
+                raise OutOfBudget(f"{operation}: no answer in {budget} attempts")
         deadline = self.deadline
         if deadline is None:
             return

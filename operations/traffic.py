@@ -40,7 +40,8 @@ UNCONFIRMED = "Route 53 health checks, not confirmed (if the checkers see the pr
 INVERSION = "inverted health check"
 ROUTING_CONTROLS = "ARC routing controls"
 # A control plane that may be down with the failed region gets two attempts (and the backoff
-# between them, at most 1 s), not the full attempt budget of a call the run depends on.
+# between them, at most 1 s), not the full attempt budget of a call the run depends on: at most
+# two connect-and-read timeouts and a second, however it fails.
 CONTROL_PLANE_ATTEMPTS = 2
 
 
@@ -50,10 +51,6 @@ class TrafficResult:
     notes: list[str] = field(default_factory=list)
     switch_seconds: int | None = None
     action_needed: str | None = None  # left for a re-run once a control plane answers
-
-
-def control_plane_budget(ctx: Context) -> float:
-    return CONTROL_PLANE_ATTEMPTS * ctx.aws.attempt_seconds + 1.0
 
 
 def to_dr(
@@ -85,7 +82,7 @@ def to_dr(
         )
     r53 = ctx.aws.route53()
     try:
-        with ctx.aws.budget(control_plane_budget(ctx)):
+        with ctx.aws.budget(CONTROL_PLANE_ATTEMPTS):
             check = route53.get_health_check(r53, dns.primary_health_check_id)
             if check is None:
                 raise StepFailed(f"Route 53 health check {dns.primary_health_check_id} (primary) not found")
@@ -152,7 +149,7 @@ def _dr_health(
     what = f"Route 53 health check {dns.dr_health_check_id} (DR)"
     if not required:
         try:
-            with ctx.aws.budget(control_plane_budget(ctx)):
+            with ctx.aws.budget(CONTROL_PLANE_ATTEMPTS):
                 first = route53.health_status(r53, dns.dr_health_check_id)
         except Exception as exc:
             if not is_unreachable(exc):
@@ -225,7 +222,7 @@ def _set_controls(
     for endpoint in controls.cluster_endpoints:
         cluster = ctx.aws.client("route53-recovery-cluster", endpoint.region, endpoint_url=endpoint.endpoint)
         try:
-            with ctx.aws.budget(control_plane_budget(ctx)):
+            with ctx.aws.budget(CONTROL_PLANE_ATTEMPTS):
                 now = {arn: route53.routing_control_state(cluster, arn) for arn in wanted}
                 if now == wanted:
                     return

@@ -34,7 +34,7 @@ from operations.failover.checks import (
 from operations.failover.safety import SafetySignals
 from operations.runbook import Context, Did, State
 from operations.tasks import run_all
-from operations.traffic import control_plane_budget
+from operations.traffic import CONTROL_PLANE_ATTEMPTS
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def _kubernetes_state(
     return KubernetesServiceState(target, cluster, deployment, autoscaler)
 
 
-def _dns_state(promotion: Promotion, aws: Aws, concurrent: bool, budget: float) -> DnsState:
+def _dns_state(promotion: Promotion, aws: Aws, concurrent: bool, budget: int) -> DnsState:
     dns = promotion.dns
     r53 = aws.route53()
 
@@ -158,7 +158,7 @@ def assess(
         api.api(promotion.kubernetes.context)  # no context for the cluster is bad input, before any read
         for i, target in enumerate(deployments):
             reads[f"k8s{i}"] = partial(_kubernetes_state, promotion, api, target)
-    reads["dns"] = partial(_dns_state, promotion, aws, concurrent, control_plane_budget(ctx))
+    reads["dns"] = partial(_dns_state, promotion, aws, concurrent, CONTROL_PLANE_ATTEMPTS)
     results = run_all(reads, concurrent=concurrent, interrupt=clock.interrupt)
     failed = [o.error for o in results.values() if o.error is not None]
     if failed:
@@ -185,7 +185,7 @@ def assess(
 def read_safety_signals(promotion: Promotion, ctx: Context) -> SafetySignals:
     """Route 53's verdict on the primary and the alarm on it; both come from us-east-1, which may be
     the failed region, so each gets a short budget and is "not read" when it does not answer."""
-    dns, aws, concurrent, budget = promotion.dns, ctx.aws, ctx.concurrent, control_plane_budget(ctx)
+    dns, aws, concurrent, budget = promotion.dns, ctx.aws, ctx.concurrent, CONTROL_PLANE_ATTEMPTS
 
     def health() -> route53.HealthVerdict:
         with aws.budget(budget):
