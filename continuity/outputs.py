@@ -14,6 +14,7 @@ half way through a failover; the JSON itself is bounded by `continuity.documents
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,7 +39,11 @@ class OutputsError(ValueError):
 
 
 def _show(value: object) -> str:
-    text = repr(value)
+    """A value as the outputs document wrote it (JSON), cut short."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

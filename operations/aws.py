@@ -79,7 +79,15 @@ def attempt_seconds(config: Config) -> float:
 
 
 _bookkeeping: ContextVar[bool] = ContextVar("continuity_bookkeeping", default=False)
-_budget: ContextVar[int | None] = ContextVar("continuity_budget", default=None)
+
+
+@dataclass
+class _Budget:
+    attempts: int  # attempts allowed to go unanswered
+    unanswered: int = 0
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("continuity_budget", default=None)
 
 
 class OutOfBudget(BotoCoreError):
@@ -128,6 +136,7 @@ class Aws:
         self._lock = threading.Lock()
         # First, before anything that answers in AWS's place (moto's stubber, a test's fault).
         self.session.events.register_first("before-send", self._within_deadline)
+        self.session.events.register_first("needs-retry", self._count_unanswered)
 
     def scale_timeouts(self, deadline_seconds: float | None) -> None:
         """Timeouts scaled to a run's deadline, for the clients made from now on (those made
@@ -142,14 +151,32 @@ class Aws:
 
     @contextmanager
     def budget(self, attempts: int) -> Iterator[None]:
-        """Calls made inside (in this thread) give up after ``attempts`` attempts, not the full
-        budget: for a control plane that may be down with the failed region, whose answer the run
-        does not depend on. (Each attempt is bounded by the timeouts, so this bounds the time.)"""
-        token = _budget.set(attempts)
+        """Calls made inside (in this thread) give up once ``attempts`` attempts went unanswered
+        (no connection, no answer before the read timeout, a 5xx), not after the full budget: for a
+        control plane that may be down with the failed region, whose answer the run does not
+        depend on. An answer, even a throttling one, shows the API alive: those are retried in the
+        full budget. Each attempt is bounded by the timeouts, so this bounds the time."""
+        token = _budget.set(_Budget(attempts))
         try:
             yield
         finally:
             _budget.reset(token)
+
+    @staticmethod
+    def _count_unanswered(
+        response: Any = None, caught_exception: BaseException | None = None, **_: Any
+    ) -> None:
+        budget = _budget.get()
+        if budget is None:
+            return
+        if caught_exception is not None:
+            budget.unanswered += 1
+            return
+        if response is not None:
+            status = int((response[1] or {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            code = str((response[1] or {}).get("Error", {}).get("Code", ""))
+            if status >= 500 and code not in TRANSIENT_THROTTLING:
+                budget.unanswered += 1
 
     @property
     def attempt_seconds(self) -> float:
@@ -158,10 +185,8 @@ class Aws:
     def _within_deadline(self, request: Any = None, event_name: str = "", **_: Any) -> None:
         operation = event_name.rsplit(".", 1)[-1] or "a call"
         budget = _budget.get()
-        if budget is not None and request is not None:
-            attempt = int((getattr(request, "context", {}).get("retries") or {}).get("attempt", 1))
-            if attempt > budget:
-                raise OutOfBudget(f"{operation}: no answer in {budget} attempts")
+        if budget is not None and budget.unanswered >= budget.attempts:
+            raise OutOfBudget(f"{operation}: no answer in {budget.attempts} attempts")
         deadline = self.deadline
         if deadline is None:
             return
@@ -212,6 +237,8 @@ TRANSIENT_CODES = frozenset(
 
 
 TOO_MANY_REQUESTS = 429
+# Throttling codes among the 5xx answers (S3's SlowDown is a 503): the API answers.
+TRANSIENT_THROTTLING = frozenset({"SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded"})
 
 
 def error_code(exc: BaseException) -> str | None:

@@ -193,7 +193,7 @@ def test_throttled_everywhere__retried_inside_the_budget(fire: Fire) -> None:
         ("PromoteReadReplica", "rds", 2),
         ("UpdateService", "ecs", 2),  # ThrottlingException (JSON)
         ("RegisterScalableTarget", "application-autoscaling", 1),
-        ("UpdateHealthCheck", "route53", 1),  # Throttling (REST-XML); 2 attempts when best effort
+        ("UpdateHealthCheck", "route53", 2),  # Throttling (REST-XML)
         ("DescribeAlarms", "monitoring", 2),  # HTTP 429 (CBOR)
         ("PutObject", "s3", 1),  # SlowDown, HTTP 503 (the lock)
     ):
