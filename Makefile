@@ -6,7 +6,7 @@ VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint unit benchmarks constraints clean
+.PHONY: setup demo test lint unit soak benchmarks constraints clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: setup
 
 unit: setup
 	$(BIN)/python -m pytest
+
+# Tests at full length, too long for every change: the fault tests under fire with every step
+# boundary killed and the races repeated (CONTINUITY_SEED=N picks other rounds). Add yours.
+soak: setup
+	CONTINUITY_SOAK=1 $(BIN)/python -m pytest tests/operations/test_under_fire.py -n 0 -q -p no:cacheprovider
 
 benchmarks: setup
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done

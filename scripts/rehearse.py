@@ -24,20 +24,23 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from continuity.plan import PlanError, load_plan
-from offline.moto_server import Emulator
-from offline.rehearsal import rehearse
 from operations.cli import add_config_argument, config_overrides, run_script, script_parser
 from operations.clock import SystemClock
 from operations.errors import BadInput
 from operations.progress import progress_for
+
+if TYPE_CHECKING:
+    from offline.moto_server import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.work) if args.work else ROOT / ".rehearsal" / f"{Path(args.plan).stem}-{stamp}"
     stream = sys.stderr if args.json else sys.stdout
     progress = progress_for(stream, SystemClock())
+    # Loaded once the arguments are good: the emulator and the program take seconds to import,
+    # which --help and --version do not need.
+    rehearse = importlib.import_module("offline.rehearsal").rehearse
     try:
         result = rehearse(
             Path(args.plan),
