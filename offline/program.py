@@ -60,6 +60,7 @@ class RecordedResource:
     id: str | None = None
     # The aliases the program gave (wire form: {"urn": ...} or {"spec": {...}}), as the engine sees them.
     aliases: list[dict[str, Any]] = field(default_factory=list)
+    retain_on_delete: bool = False  # `pulumi destroy` leaves it in the cloud
 
     def plain_inputs(self) -> dict[str, Any]:
         return unwrap_secrets(self.inputs)
@@ -130,6 +131,7 @@ class _RecordingMonitor(pm.MockMonitor):
             provider=request.provider,
             id=response.id or None,
             aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
+            retain_on_delete=bool(request.retainOnDelete),
         )
         with self._lock:
             self.records.append(record)
