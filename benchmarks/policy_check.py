@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 import yaml
 
 from continuity.plan import load_plan
-from scripts.check_policies import ResourceState, check, load_pack, read_json, states_from_stack_export
+from offline.policy_check import ResourceState, check, load_pack, read_json, states_from_stack_export
 from tests.policies.synthetic import stack_states
 
 

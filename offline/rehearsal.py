@@ -38,12 +38,12 @@ from offline.emulator import EmulatedMocks, Emulation
 from offline.fake_kubernetes import FakeCluster, running_cluster, write_kubeconfig
 from offline.moto_fidelity import Fidelity, aws_fidelity
 from offline.moto_server import EMULATOR_CREDENTIALS, Emulator, running_emulator
+from offline.policy_check import check, load_pack, states_from_run
 from offline.program import ROOT, StackRun, run_program, stack_config
 from operations.clock import SystemClock
 from operations.drill.measure import bars, gantt, improvements, tier_results
 from operations.progress import Progress
 from operations.report import StepRecord, md_table
-from scripts.check_policies import check, load_pack, states_from_run
 
 # A cross-region replica typically trails its source by seconds; AWS states no bound, so the
 # rehearsal picks one well inside every RPO and reports what it costs.

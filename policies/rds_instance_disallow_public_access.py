@@ -10,29 +10,26 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from policies.support import PLAN_CONFIG, RDS_INSTANCE, data_subject
+from policies.support import RDS_INSTANCE, ResourcePolicy, data_subject
 
 NAME = "rds-instance-disallow-public-access"
 DESCRIPTION = "RDS instances holding plan data are not publicly accessible."
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != RDS_INSTANCE:
-        return
     subject = data_subject(args, ["rds"])
     if args.props.get("publiclyAccessible") is True:
         report(f"publiclyAccessible is true; {subject.label} must not be reachable from the internet", None)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[RDS_INSTANCE],
     validate=validate,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.HIGH,
-    config_schema=PLAN_CONFIG,
 )

@@ -13,11 +13,10 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from policies.support import PLAN_CONFIG, RDS_INSTANCE, data_subject, seen
+from policies.support import RDS_INSTANCE, ResourcePolicy, data_subject, seen
 
 NAME = "rds-instance-require-customer-key"
 DESCRIPTION = "RDS instances are encrypted with a customer managed KMS key."
@@ -28,8 +27,6 @@ def _aws_managed(key: str) -> bool:
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != RDS_INSTANCE:
-        return
     subject = data_subject(args, ["rds"])
     wanted = f"{subject.label} needs encryption with a customer managed KMS key"
     if not args.props.get("replicateSourceDb"):
@@ -44,11 +41,11 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"kmsKeyId is {key}, an AWS managed key; {wanted}", None)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[RDS_INSTANCE],
     validate=validate,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.HIGH,
-    config_schema=PLAN_CONFIG,
 )

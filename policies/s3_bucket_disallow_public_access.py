@@ -11,10 +11,17 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
-from policies.support import PLAN_CONFIG, S3_PUBLIC_ACCESS_BLOCK, data_buckets, kind, seen, stack_view
+from policies.support import (
+    S3_BUCKET,
+    S3_PUBLIC_ACCESS_BLOCK,
+    StackPolicy,
+    data_buckets,
+    kind,
+    seen,
+    stack_view,
+)
 
 NAME = "s3-bucket-disallow-public-access"
 DESCRIPTION = "S3 buckets holding plan data block all public access."
@@ -35,11 +42,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
                     report(f"{seen(setting, value)}; {wanted}", block.urn)
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[*S3_BUCKET],
     validate=validate,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.HIGH,
-    config_schema=PLAN_CONFIG,
 )

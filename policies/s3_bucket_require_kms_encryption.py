@@ -13,13 +13,13 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from policies.support import (
     KMS_KEYS,
-    PLAN_CONFIG,
+    S3_BUCKET,
     S3_ENCRYPTION,
+    StackPolicy,
     data_buckets,
     depends_on_type,
     has_key,
@@ -65,11 +65,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
                     )
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[*S3_BUCKET],
     validate=validate,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.HIGH,
-    config_schema=PLAN_CONFIG,
 )

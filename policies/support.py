@@ -15,7 +15,9 @@ that is unknown during preview raises ``UnknownValueError``, which the SDK repor
 
 from __future__ import annotations
 
+import inspect
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,10 +28,15 @@ from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pulumi_policy import (
+    EnforcementLevel,
     PolicyConfigSchema,
     PolicyResource,
+    ReportViolation,
     ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
     StackValidationArgs,
+    StackValidationPolicy,
 )
 
 from continuity import tags as continuity_tags
@@ -43,6 +50,12 @@ TAG_SERVICE = continuity_tags.SERVICE
 TAG_ROLE = continuity_tags.ROLE
 TAG_DATA_ITEM = continuity_tags.DATA_ITEM
 TAG_WORKLOAD = continuity_tags.WORKLOAD
+# A stateful resource that belongs to no plan item on purpose says why in this tag (on Kubernetes
+# objects an annotation, continuity.exempt: label values cannot hold free text). The policies that
+# find unplanned state set such a resource aside with the reason after EXEMPT_NOTE, which is how
+# reports list exemptions.
+TAG_EXEMPT = "continuity:exempt"
+EXEMPT_NOTE = "exempt: "
 
 PACK_DIR = Path(__file__).resolve().parent
 REPOSITORY = PACK_DIR.parent
@@ -126,6 +139,74 @@ PLAN_CONFIG = PolicyConfigSchema(
         }
     }
 )
+
+
+def _help(validate: Callable[..., Any]) -> str:
+    """A policy's explanation for reports: its module's docstring, after the summary line."""
+    doc = inspect.getdoc(sys.modules.get(validate.__module__)) or ""
+    return doc.partition("\n")[2].strip()
+
+
+class ResourcePolicy(ResourceValidationPolicy):
+    """A resource policy that judges resources of ``resource_types`` only. The CLI calls every
+    resource policy for every resource; this one returns at once for other types, so the offline
+    checker (offline/policy_check.py) need not call it for them, and counts only these types as
+    what it judges. ``help`` is the module docstring, for reports."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        description: str,
+        resource_types: Iterable[str],
+        validate: Callable[[ResourceValidationArgs, ReportViolation], None],
+        enforcement_level: EnforcementLevel,
+        severity: Severity,
+        config_schema: PolicyConfigSchema = PLAN_CONFIG,
+    ) -> None:
+        types = frozenset(resource_types)
+
+        def validate_typed(args: ResourceValidationArgs, report: ReportViolation) -> None:
+            if args.resource_type in types:
+                validate(args, report)
+
+        super().__init__(
+            name=name,
+            description=description,
+            validate=validate_typed,
+            enforcement_level=enforcement_level,
+            config_schema=config_schema,
+            severity=severity,
+        )
+        self.resource_types = types
+        self.help = _help(validate)
+
+
+class StackPolicy(StackValidationPolicy):
+    """A stack policy, with the resource types it judges (what the offline checker counts as
+    passed or failed) and its module docstring as ``help``."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        description: str,
+        resource_types: Iterable[str],
+        validate: Callable[[StackValidationArgs, ReportViolation], None],
+        enforcement_level: EnforcementLevel,
+        severity: Severity,
+        config_schema: PolicyConfigSchema = PLAN_CONFIG,
+    ) -> None:
+        super().__init__(
+            name=name,
+            description=description,
+            validate=validate,
+            enforcement_level=enforcement_level,
+            config_schema=config_schema,
+            severity=severity,
+        )
+        self.resource_types = frozenset(resource_types)
+        self.help = _help(validate)
 
 
 class PlanUnavailableError(Exception):

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from continuity.plan import load_plan
+from offline.policy_check import ResourceState, check, states_from_run
 from offline.program import run_program
-from scripts.check_policies import ResourceState, check, main, states_from_run
+from scripts.check_policies import main
 from tests.conftest import ALL_PLANS, stack_overrides
 from tests.policies.conftest import pack
 
