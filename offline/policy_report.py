@@ -158,7 +158,8 @@ def text_report(result: Result, source: str, plan: Path) -> list[str]:
     exempt = exemptions(result)
     if exempt:
         lines += ["", f"exempt from the plan ({len(exempt)}):"]
-        lines += [f"  {urn}\n          {reason}" for urn, reason in exempt]
+        for urn, reason in exempt:
+            lines += [f"  {urn}", f"          {reason}"]
     return lines
 
 

@@ -29,7 +29,7 @@ from tests.policies.synthetic import changed as set_prop
 
 PACK_DIR = ROOT / "policies"
 NAME = re.compile(
-    r"^(rds|backup|s3|route53|ecs|kubernetes)-[a-z0-9]+-(enable|configure|disallow|require)-[a-z0-9-]+$"
+    r"^(rds|backup|s3|route53|ecs|kubernetes|dynamodb|efs|ebs)-[a-z0-9]+-(enable|configure|disallow|require)-[a-z0-9-]+$"
 )
 DB = "orders-database-db"
 
@@ -63,6 +63,16 @@ POLICIES = {
     "kubernetes-cronjob-disallow-concurrent-runs": ("medium", "advisory", "resource"),
     "kubernetes-cronjob-require-coverage": ("critical", "mandatory", "stack"),
     "kubernetes-deployment-require-capacity": ("high", "mandatory", "resource"),
+    "rds-instance-require-plan-item": ("critical", "mandatory", "resource"),
+    "rds-cluster-require-plan-item": ("critical", "mandatory", "resource"),
+    "rds-cluster-require-encryption": ("high", "advisory", "resource"),
+    "s3-bucket-require-plan-item": ("critical", "mandatory", "resource"),
+    "dynamodb-table-require-plan-item": ("critical", "mandatory", "resource"),
+    "efs-filesystem-require-plan-item": ("critical", "mandatory", "resource"),
+    "efs-filesystem-require-encryption": ("high", "advisory", "resource"),
+    "ebs-volume-require-plan-item": ("critical", "mandatory", "resource"),
+    "ebs-volume-require-encryption": ("high", "advisory", "resource"),
+    "kubernetes-pvc-require-plan-item": ("critical", "mandatory", "resource"),
 }
 SEVERITIES = {
     proto.POLICY_SEVERITY_LOW: "low",
