@@ -58,6 +58,8 @@ class RecordedResource:
     id: str | None = None
     # Where the program constructed it, as the engine records it (project:///<path>#<line>).
     source_position: str = ""
+    # The aliases the program gave (wire form: {"urn": ...} or {"spec": {...}}), as the engine sees them.
+    aliases: list[dict[str, Any]] = field(default_factory=list)
 
     def plain_inputs(self) -> dict[str, Any]:
         return unwrap_secrets(self.inputs)
@@ -129,6 +131,7 @@ class _RecordingMonitor(pm.MockMonitor):
             provider=request.provider,
             id=response.id or None,
             source_position=_source_position(request, self.root),
+            aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
         )
         with self._lock:
             self.records.append(record)
