@@ -8,21 +8,17 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from offline.policy_check import (
-    ResourceState,
     Result,
     Violation,
     read_json,
-    states_from_run,
     states_from_stack_export,
 )
-from offline.policy_report import Locator, component_declarations, text_report, workflow_commands
-from offline.program import run_program
+from offline.policy_report import Location, Locator, component_declarations, text_report, workflow_commands
 from scripts.check_policies import main
 from tests.conftest import DEFAULT_PLAN, ROOT
 from tests.policies.conftest import plan_at, run
@@ -384,24 +380,8 @@ def test_sarif__the_structure_github_code_scanning_requires(hidden_export: Path,
 # Where a finding is shown
 
 
-@pytest.fixture(scope="module")
-def program_primary() -> list[ResourceState]:
-    return states_from_run(run_program("primary", DEFAULT_PLAN))
-
-
-def line_at(location: Any) -> str:
+def line_at(location: Location) -> str:
     return (ROOT / location.path).read_text().splitlines()[location.line - 1]
-
-
-def test_location__the_line_of_the_component_that_declared_the_resource(program_primary: list) -> None:
-    # GIVEN the program's primary stack, its database's retention shortened
-    database = next(s for s in program_primary if s.type == "aws:rds/instance:Instance")
-    states = set_prop(program_primary, database.name, "backupRetentionPeriod", 2.0)
-    violation = next(v for v in run(states).violations if v.urn == database.urn)
-    # THEN the finding sits where the component constructs the instance (the SDK's sourcePosition)
-    where = Locator(states, DEFAULT_PLAN).locate(violation)
-    assert where.path == "components/primary_database.py"
-    assert "aws.rds.Instance(" in line_at(where)
 
 
 def test_location__without_a_source_position_the_component_that_owns_it() -> None:
