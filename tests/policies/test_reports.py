@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jsonschema  # type: ignore[import-untyped]
 import pytest
+import yaml
 
 from offline.policy_check import (
     Result,
@@ -419,8 +420,14 @@ def test_workflow_commands__annotate_each_violation_on_its_line() -> None:
     states = set_prop(states, "orders-user-files-versioning", "versioningConfiguration.status", "Suspended")
     result = run(states)
     commands = workflow_commands(result, Locator(states, DEFAULT_PLAN))
+    # (the synthetic stack records no source position, and its URNs no component: the plan item's line)
+    line = next(
+        n
+        for n, text in enumerate(DEFAULT_PLAN.read_text().splitlines(), 1)
+        if text.startswith("  user-files:")
+    )
     assert commands == [
-        "::error file=continuity-plan.yaml,line=16,title=s3-bucket-enable-versioning::"
+        f"::error file=continuity-plan.yaml,line={line},title=s3-bucket-enable-versioning::"
         'versioningConfiguration.status is "Suspended"; plan data "user-files" (tier important) keeps old '
         f"versions 90 days ({urn('primary', VERSIONING, 'orders-user-files-versioning')})"
     ]
@@ -451,3 +458,21 @@ def test_text__workflow_commands_only_inside_github_actions(
         "error",
         "error",
     ]
+
+
+def test_workflow__uploads_the_sarif_the_check_writes() -> None:
+    # GIVEN the policy gate's workflow  THEN its offline job may write security events, writes the
+    # SARIF file with --sarif and uploads that very file with upload-sarif, one category per stack
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "dr-policy.yml").read_text())
+    job = workflow["jobs"]["offline"]
+    assert job["permissions"]["security-events"] == "write"
+    check = next(s for s in job["steps"] if "check_policies.py" in s.get("run", ""))
+    upload = next(
+        s for s in job["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")
+    )
+    assert '--sarif "policy-${{ matrix.stack }}.sarif"' in check["run"]
+    assert upload["with"] == {
+        "sarif_file": "policy-${{ matrix.stack }}.sarif",
+        "category": "dr-policy-${{ matrix.stack }}",
+    }
+    assert upload["if"].startswith("always()")
