@@ -401,7 +401,7 @@ def test_location__without_a_source_position_the_component_that_owns_it() -> Non
     [
         pytest.param('plan data "audit-logs" (tier critical) has no bucket', "  audit-logs:", id="data_item"),
         pytest.param('plan service "api" (tier critical) is missing', "  api:", id="service"),
-        pytest.param("no plan item named", "# The continuity plan", id="nothing_named"),
+        pytest.param("no plan item named", "# yaml-language-server:", id="nothing_named_first_line"),
     ],
 )
 def test_location__a_stack_finding_at_the_plan_item_it_names(message: str, line_text: str) -> None:
