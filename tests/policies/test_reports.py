@@ -19,7 +19,14 @@ from offline.policy_check import (
     read_json,
     states_from_stack_export,
 )
-from offline.policy_report import Location, Locator, component_declarations, text_report, workflow_commands
+from offline.policy_report import (
+    Location,
+    Locator,
+    component_declarations,
+    position_location,
+    text_report,
+    workflow_commands,
+)
 from scripts.check_policies import main
 from tests.conftest import DEFAULT_PLAN, ROOT
 from tests.policies.conftest import plan_at, run
@@ -476,3 +483,35 @@ def test_workflow__uploads_the_sarif_the_check_writes() -> None:
         "category": "dr-policy-${{ matrix.stack }}",
     }
     assert upload["if"].startswith("always()")
+
+
+@pytest.mark.parametrize(
+    ("position", "expected"),
+    [
+        pytest.param(
+            "project:///components/network.py#30,5", Location("components/network.py", 30), id="with_column"
+        ),
+        pytest.param("project:///__main__.py#72", Location("__main__.py", 72), id="line_only"),
+        pytest.param("file:///work/components/network.py#30", None, id="not_project_relative"),
+        pytest.param("project:///components/network.py", None, id="no_line"),
+        pytest.param("", None, id="none_recorded"),
+    ],
+)
+def test_source_position__as_the_engine_writes_it_into_state(
+    position: str, expected: Location | None
+) -> None:
+    assert position_location(position) == expected
+
+
+def test_source_position__read_from_a_stack_export_and_used() -> None:
+    # GIVEN a `pulumi stack export` resource with the engine's sourcePosition
+    raw = {
+        "urn": primary("aws:rds/instance:Instance", "db"),
+        "type": "aws:rds/instance:Instance",
+        "custom": True,
+        "sourcePosition": "project:///components/primary_database.py#50,20",
+    }
+    states = states_from_stack_export({"version": 3, "deployment": {"resources": [raw]}}, "export")
+    assert states[0].source_position == raw["sourcePosition"]
+    where = Locator(states, DEFAULT_PLAN).locate(Violation("p", states[0].urn, "m", "mandatory"))
+    assert where == Location("components/primary_database.py", 50)
