@@ -38,15 +38,8 @@ sys.path.insert(0, str(ROOT))
 import yaml
 
 from continuity.plan import load_plan
-from offline.policy_check import (
-    Pack,
-    ResourceState,
-    Result,
-    check,
-    load_pack,
-    read_json,
-    states_from_stack_export,
-)
+from offline.policy_check import Pack, Result, check, load_pack
+from offline.stack_state import ResourceState, read_json, states_from_stack_export
 from tests.policies.synthetic import stack_states, urn
 
 EXEMPT = {"continuity:exempt": "benchmark filler rebuilt from source"}

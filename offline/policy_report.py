@@ -21,7 +21,8 @@ from typing import Any
 
 import yaml
 
-from offline.policy_check import ROOT, ResourceState, Result, Rule, Violation
+from offline.policy_check import ROOT, Result, Rule, Violation
+from offline.stack_state import ResourceState
 from policies.support import EXEMPT_NOTE
 
 SARIF_VERSION = "2.1.0"

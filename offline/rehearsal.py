@@ -38,8 +38,9 @@ from offline.emulator import EmulatedMocks, Emulation
 from offline.fake_kubernetes import FakeCluster, running_cluster, write_kubeconfig
 from offline.moto_fidelity import Fidelity, aws_fidelity
 from offline.moto_server import EMULATOR_CREDENTIALS, Emulator, running_emulator
-from offline.policy_check import check, load_pack, states_from_run
+from offline.policy_check import check, load_pack
 from offline.program import ROOT, StackRun, run_program, stack_config
+from offline.stack_state import states_from_run
 from operations.clock import SystemClock
 from operations.drill.measure import bars, gantt, improvements, tier_results
 from operations.progress import Progress

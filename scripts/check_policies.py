@@ -44,20 +44,22 @@ from continuity.schedule import ScheduleError
 from offline.policy_check import (
     DEFAULT_PLAN,
     PACK_DIR,
-    InputError,
     PolicyFailedError,
     check,
-    config_overrides,
     load_pack,
     pack_config_for,
     pack_version,
     parse_pack_config,
+)
+from offline.policy_report import Locator, json_report, sarif_report, text_report, workflow_commands
+from offline.stack_state import (
+    InputError,
+    config_overrides,
     read_json,
     states_from_preview,
     states_from_program,
     states_from_stack_export,
 )
-from offline.policy_report import Locator, json_report, sarif_report, text_report, workflow_commands
 from operations.cli import run_script, script_parser
 
 PROG = "check_policies.py"

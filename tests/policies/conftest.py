@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from continuity.plan import Plan, load_plan
-from offline.policy_check import ResourceState, Result, check, load_pack
+from offline.policy_check import Result, check, load_pack
+from offline.stack_state import ResourceState
 from tests.conftest import DEFAULT_PLAN, ROOT
 
 EXAMPLES = ROOT / "examples" / "plans"

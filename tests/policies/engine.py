@@ -17,14 +17,8 @@ from typing import Any
 from google.protobuf import struct_pb2
 from pulumi.runtime import proto
 
-from offline.policy_check import (
-    ROOT_TYPE,
-    Pack,
-    PolicyConfig,
-    ResourceState,
-    Violation,
-    wire,
-)
+from offline.policy_check import ROOT_TYPE, Pack, PolicyConfig, Violation, wire
+from offline.stack_state import ResourceState
 
 LEVELS: dict[str, proto.EnforcementLevel.ValueType] = {
     "advisory": proto.ADVISORY,

@@ -13,7 +13,6 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from offline.policy_check import (
     UNKNOWN,
-    InputError,
     PolicyConfig,
     PolicyFailedError,
     check,
@@ -21,6 +20,7 @@ from offline.policy_check import (
     evaluate,
     parse_pack_config,
 )
+from offline.stack_state import InputError
 from policies.support import plan_path
 from tests.conftest import DEFAULT_PLAN, ROOT
 from tests.policies.conftest import EXAMPLES, pack, plan_at, run

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from offline.policy_check import ResourceState
 from offline.policy_report import exemptions
+from offline.stack_state import ResourceState
 from tests.conftest import DEFAULT_PLAN
 from tests.policies.conftest import EXAMPLES, Check, plan_at, run
 from tests.policies.synthetic import STACK, stack_states, urn

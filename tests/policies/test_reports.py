@@ -13,12 +13,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
 
-from offline.policy_check import (
-    Result,
-    Violation,
-    read_json,
-    states_from_stack_export,
-)
+from offline.policy_check import Result, Violation
 from offline.policy_report import (
     Location,
     Locator,
@@ -27,6 +22,7 @@ from offline.policy_report import (
     text_report,
     workflow_commands,
 )
+from offline.stack_state import read_json, states_from_stack_export
 from scripts.check_policies import main
 from tests.conftest import DEFAULT_PLAN, ROOT
 from tests.policies.conftest import plan_at, run

@@ -11,17 +11,8 @@ import pytest
 from google.protobuf import json_format
 from pulumi_policy.deserialize import deserialize_properties
 
-from offline.policy_check import (
-    UNKNOWN,
-    LazyProperties,
-    PolicyConfig,
-    ResourceState,
-    configuration,
-    evaluate,
-    read_json,
-    states_from_preview,
-    states_from_stack_export,
-)
+from offline.policy_check import UNKNOWN, LazyProperties, PolicyConfig, configuration, evaluate
+from offline.stack_state import ResourceState, read_json, states_from_preview, states_from_stack_export
 from tests.conftest import ALL_PLANS, DEFAULT_PLAN, ROOT
 from tests.policies import engine
 from tests.policies.conftest import pack, plan_at

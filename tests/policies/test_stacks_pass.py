@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from continuity.plan import load_plan
-from offline.policy_check import ResourceState, check, states_from_run
+from offline.policy_check import check
 from offline.policy_report import Locator
+from offline.stack_state import ResourceState, states_from_run
 from scripts.check_policies import main
 from tests.conftest import ALL_PLANS, DEFAULT_PLAN, ROOT
 from tests.policies.conftest import pack
