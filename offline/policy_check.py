@@ -67,7 +67,6 @@ UNKNOWN = UNKNOWN_STRING_VALUE
 REDACTED = "[secret]"
 
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
-SEVERITIES = ("low", "medium", "high", "critical")
 
 
 # ---------------------------------------------------------------------------------------------
