@@ -38,12 +38,13 @@ from offline.emulator import Emulation, check_destroy
 from offline.fake_kubernetes import FakeCluster, running_cluster, write_kubeconfig
 from offline.moto_fidelity import Fidelity, aws_fidelity
 from offline.moto_server import Emulator, running_emulator
+from offline.policy_check import check, load_pack
 from offline.program import ROOT, StackRun
+from offline.stack_state import states_from_run
 from operations.clock import SystemClock
 from operations.drill.measure import bars, gantt, improvements, tier_results
 from operations.progress import Progress
 from operations.report import StepRecord, md_table
-from scripts.check_policies import check, load_pack, states_from_run
 
 # A cross-region replica typically trails its source by seconds; AWS states no bound, so the
 # rehearsal picks one well inside every RPO and reports what it costs.

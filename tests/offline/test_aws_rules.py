@@ -122,7 +122,7 @@ ROOT_KEY_POLICY = json.dumps(
         ]
     }
 )
-REPLICATION_RULE = {
+REPLICATION_RULE: dict[str, Any] = {
     "sourceSelectionCriteria": {"sseKmsEncryptedObjects": {"status": "Enabled"}},
     "destination": {
         "bucket": "arn:aws:s3:::orders-dr",
