@@ -68,7 +68,13 @@ RECORD = Limits(max_bytes=64 * KIB)
 
 
 class DocumentError(ValueError):
-    """A document the project refuses to read; the message is one line and names the document."""
+    """A document the project refuses to read; the message is one line and names the document.
+    ``syntax`` is (line, column, what) when the text is not JSON at all, for readers that word it
+    their own way."""
+
+    def __init__(self, message: str, syntax: tuple[int, int, str] | None = None) -> None:
+        super().__init__(message)
+        self.syntax = syntax
 
 
 def _size(count: int) -> str:
@@ -175,7 +181,10 @@ def parse_json(text: str, where: str, limits: Limits) -> Any:
             object_pairs_hook=_no_duplicates,
         )
     except json.JSONDecodeError as exc:
-        raise DocumentError(f"{where}: line {exc.lineno}, column {exc.colno}: not JSON ({exc.msg})") from None
+        raise DocumentError(
+            f"{where}: line {exc.lineno}, column {exc.colno}: not JSON ({exc.msg})",
+            (exc.lineno, exc.colno, exc.msg),
+        ) from None
     except _Refused as exc:
         raise DocumentError(f"{where}: {exc}") from None
     except RecursionError:  # only if max_depth is set above what the interpreter allows

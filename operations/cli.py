@@ -121,7 +121,8 @@ def add_outputs_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_config_argument(parser: argparse.ArgumentParser) -> None:
-    """``--config KEY=VALUE`` (repeatable), as check_policies.py takes it."""
+    """``--config KEY=VALUE`` (repeatable), as check_policies.py takes it; offline.stack_state's
+    ``config_overrides`` reads the pairs."""
     parser.add_argument(
         "--config",
         action="append",
@@ -130,17 +131,6 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
         help="stack config beyond Pulumi.<stack>.yaml, as `pulumi config set` takes it; a key without "
         "a namespace is the project's (e.g. eksClusterName=orders, aws:region=eu-west-1); repeatable",
     )
-
-
-def config_overrides(pairs: Sequence[str]) -> dict[str, str]:
-    """``--config KEY=VALUE`` pairs: a key without a namespace is the project's (``continuity:``)."""
-    overrides = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise BadInput(f"--config {pair!r}: expected KEY=VALUE (e.g. eksClusterName=orders)")
-        overrides[key if ":" in key else f"continuity:{key}"] = value
-    return overrides
 
 
 def add_report_arguments(parser: argparse.ArgumentParser, name: str) -> None:

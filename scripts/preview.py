@@ -31,8 +31,8 @@ from continuity.derive import derive
 from continuity.plan import PlanError, load_plan
 from offline.explain import explain, short_type, tree
 from offline.program import OfflineError, RecordedResource, StackRun, run_program
-from operations.cli import add_config_argument, config_overrides, run_script, script_parser
-from operations.errors import BadInput
+from offline.stack_state import InputError, config_overrides
+from operations.cli import add_config_argument, run_script, script_parser
 
 
 def _value(value: Any) -> str:
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         if not Path(plan_path).is_absolute():
             plan_path = str(Path(__file__).resolve().parent.parent / plan_path)
         print(json.dumps(as_data(run, plan_path), indent=2) if args.json else render(run, plan_path))
-    except (OfflineError, PlanError, BadInput) as err:
+    except (OfflineError, PlanError, InputError) as err:
         print(f"preview: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
     return 0

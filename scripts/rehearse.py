@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from continuity.plan import PlanError, load_plan
-from operations.cli import add_config_argument, config_overrides, run_script, script_parser
+from offline.stack_state import InputError, config_overrides
+from operations.cli import add_config_argument, run_script, script_parser
 from operations.clock import SystemClock
-from operations.errors import BadInput
 from operations.progress import progress_for
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     except PlanError as err:
         print("\n".join(err.messages), file=sys.stderr)
         return 2
-    except BadInput as err:
+    except InputError as err:
         print(f"rehearse: {err}", file=sys.stderr)
         return 2
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -2,7 +2,7 @@
 traceback or a hang: plans through scripts/validate_plan.py (continuity/plan.py's bounded YAML
 loader), DR stack outputs files through scripts/promote_dr.py (continuity/documents.py and
 continuity/outputs.py's bounds, before any AWS call), stack exports and preview documents through
-the shared bounded JSON reader (continuity/documents.py). Each case in-process; the scripts' own
+offline/stack_state.py's reader (check_policies.py's), which is continuity/documents.py's. Each case in-process; the scripts' own
 processes are tested in test_scripts_cli.py."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from continuity import documents
+from offline.stack_state import InputError, read_json
 from operations.aws import Aws, CallRecorder
 from scripts.promote_dr import main as promote_dr
 from scripts.validate_plan import main as validate_plan
@@ -64,10 +65,11 @@ def test_hostile_outputs_file__one_line_exit_2__before_any_aws_call(
 def test_hostile_stack_export_or_preview__refused_in_one_line(
     tmp_path: Path, name: str, make: Callable[[], str], message: str
 ) -> None:
+    # The reader check_policies.py (--state, --preview, --policy-pack-config) reads them with.
     path = tmp_path / "document.json"
     path.write_text(make(), encoding="utf-8")
-    with pytest.raises(documents.DocumentError) as raised:
-        documents.read_json(path, documents.STATE)
+    with pytest.raises(InputError) as raised:
+        read_json(path)
     assert str(raised.value) == f"{path}: {message}"
 
 
