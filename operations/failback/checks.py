@@ -22,7 +22,7 @@ from continuity.plan import Plan
 from operations.aws import arn_account
 from operations.cloudwatch import LagReading
 from operations.ecs import ScalableTargetView, ServiceView
-from operations.rds import FAILBACK_SOURCE_TAG, IDENTIFIER_MAX, InstanceView, modifications_needed
+from operations.rds import FAILBACK_SOURCE_TAG, IDENTIFIER_MAX, InstanceView, changes_for
 from operations.route53 import HealthCheckView
 from operations.runbook import PROMOTED_KEY, PlannedAction
 from operations.stack_outputs import config_set_command
@@ -174,13 +174,7 @@ class DatabaseState:
     def pending_changes(self) -> dict[str, object]:
         if self.primary is None or self.phase is not Phase.PROMOTED:
             return {}
-        t = self.target
-        return modifications_needed(
-            self.primary,
-            multi_az=t.multi_az,
-            deletion_protection=t.deletion_protection,
-            backup_retention_days=t.backup_retention_days,
-        )
+        return changes_for(self.primary, self.target)
 
     @property
     def done(self) -> bool:

@@ -18,7 +18,7 @@ from operations.aws import arn_region
 from operations.cloudwatch import LagReading
 from operations.ecs import ScalableTargetView, ServiceView, resource_id_for
 from operations.kubernetes import AutoscalerView, DeploymentView
-from operations.rds import InstanceView, ReplicatedBackups, modifications_needed
+from operations.rds import InstanceView, ReplicatedBackups, changes_for
 from operations.route53 import HealthCheckView, RecordView, failover_record_problems
 from operations.runbook import PROMOTED_KEY, PlannedAction
 from operations.stack_outputs import config_set_command
@@ -153,13 +153,7 @@ class DatabaseState:
     def pending_changes(self) -> dict[str, object]:
         if self.instance is None:
             return {}
-        t = self.target
-        return modifications_needed(
-            self.instance,
-            multi_az=t.multi_az,
-            deletion_protection=t.deletion_protection,
-            backup_retention_days=t.backup_retention_days,
-        )
+        return changes_for(self.instance, self.target)
 
     @property
     def done(self) -> bool:

@@ -305,12 +305,7 @@ def promote_database(
             state=lambda text: state(f"{ident}: {text}"),
         )
     state(f"{ident}: writable")
-    changes = rds.modifications_needed(
-        view,
-        multi_az=target.multi_az,
-        deletion_protection=target.deletion_protection,
-        backup_retention_days=target.backup_retention_days,
-    )
+    changes = rds.changes_for(view, target)
     if changes:
         rds.modify_instance(client, ident, changes)
         did(
