@@ -127,16 +127,21 @@ class Aws:
         config: Config | None = None,
     ) -> None:
         self.session = session if session is not None else boto3.Session()
+        # The deadline first, before anything that answers in AWS's place (moto's stubber, a
+        # test's fault); then a hook's own "before-send" (a fault sent where AWS would be), before
+        # that stubber too, so that what it refuses never reaches the emulator.
+        self.session.events.register_first("before-send", self._within_deadline)
+        self.session.events.register_first("needs-retry", self._count_unanswered)
         for event, handler in hooks:
-            self.session.events.register(event, handler)
+            if event.startswith("before-send"):
+                self.session.events.register_first(event, handler)
+            else:
+                self.session.events.register(event, handler)
         self._default_config = config is None
         self.config = config if config is not None else client_config()
         self._clients: dict[tuple[str, str, str | None], Any] = {}
         # Creating clients from one session is not thread-safe; using them is.
         self._lock = threading.Lock()
-        # First, before anything that answers in AWS's place (moto's stubber, a test's fault).
-        self.session.events.register_first("before-send", self._within_deadline)
-        self.session.events.register_first("needs-retry", self._count_unanswered)
 
     def scale_timeouts(self, deadline_seconds: float | None) -> None:
         """Timeouts scaled to a run's deadline, for the clients made from now on (those made

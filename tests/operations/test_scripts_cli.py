@@ -1,7 +1,8 @@
 """Every script's command line, as a shell runs it: ``--help`` shows the whole description with its
 exit codes and an example, ``--version`` the project's version, and ``| head`` (a reader gone
 before the script writes) costs no traceback and does not change the exit status. One process per
-script (tests/operations/script_driver.py forks a child per case after importing the script once).
+script and case, all forked from one driver that imports every script once
+(tests/operations/script_driver.py).
 scripts/check_policies.py, another engineer's, is left to its own tests."""
 
 from __future__ import annotations
@@ -38,26 +39,39 @@ def docstring(script: str) -> str:
     return doc
 
 
-@pytest.mark.parametrize("script", list(SCRIPTS))
-def test_help_version_and_a_closed_pipe(script: str) -> None:
-    cases: list[dict[str, Any]] = [
+def cases(script: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = [
         {"argv": ["--help"]},
         {"argv": ["--version"]},
         {"argv": ["--help"], "closed": True},
     ]
     real = SCRIPTS[script]
     if real is not None:
-        cases += [{"argv": real}, {"argv": real, "closed": True}]
+        found += [{"argv": real}, {"argv": real, "closed": True}]
+    return found
+
+
+@pytest.fixture(scope="module")
+def ran() -> dict[str, list[dict[str, Any]]]:
+    """Every case of every script, each in a process of its own forked from one driver."""
     done = subprocess.run(
-        [sys.executable, str(DRIVER), f"scripts/{script}", json.dumps(cases)],
+        [sys.executable, str(DRIVER), json.dumps({f"scripts/{s}": cases(s) for s in SCRIPTS})],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
     results = json.loads(done.stdout)
+    assert isinstance(results, dict)
+    return {script.removeprefix("scripts/"): found for script, found in results.items()}
+
+
+@pytest.mark.parametrize("script", list(SCRIPTS))
+def test_help_version_and_a_closed_pipe(ran: dict[str, list[dict[str, Any]]], script: str) -> None:
+    results = ran[script]
+    real = SCRIPTS[script]
     help_, version, closed = results[:3]
     # --help: the module docstring whole (usage, what it does, exit codes, an example)
     assert help_["status"] == 0, help_["stderr"]
