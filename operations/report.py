@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from operations.clock import Clock, format_seconds
 from operations.errors import Refused
@@ -131,6 +131,31 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Ended(Protocol):
+    """What any script's run says about how it ended."""
+
+    started_at: datetime
+    ended_at: datetime | None
+    seconds: float | None
+    outcome: str
+    exit_code: Any
+    message: str
+    next_actions: list[str]
+
+
+def ending_data(run: Ended) -> dict[str, Any]:
+    """The part every report shares: when the run started and ended, and how it ended."""
+    return {
+        "started_at": iso(run.started_at),
+        "ended_at": iso(run.ended_at),
+        "seconds": None if run.seconds is None else round(run.seconds, 3),
+        "outcome": run.outcome,
+        "exit_code": int(run.exit_code),
+        "message": run.message,
+        "next_actions": list(run.next_actions),
+    }
 
 
 def clock_time(moment: datetime | None) -> str:

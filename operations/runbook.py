@@ -39,7 +39,7 @@ from operations.clock import Clock, Deadline, Interrupted, format_seconds, poll_
 from operations.errors import BadInput, ExitCode, OperationsError, Refused, StepFailed
 from operations.lock import Holder, LockState, OperationsLock, lock_key
 from operations.progress import Progress
-from operations.report import ALREADY_DONE, DONE, PLANNED, SKIPPED, StepRecord, Timeline, iso
+from operations.report import ALREADY_DONE, DONE, PLANNED, SKIPPED, StepRecord, Timeline, ending_data
 from operations.stack_outputs import PulumiCli, config_set_command, last_line
 from operations.tasks import Outcome, run_all
 
@@ -452,13 +452,7 @@ def run_data(
         "format": fmt,
         "mode": mode,
         "command": run.command,
-        "started_at": iso(run.started_at),
-        "ended_at": iso(run.ended_at),
-        "seconds": None if run.seconds is None else round(run.seconds, 3),
-        "outcome": run.outcome,
-        "exit_code": int(run.exit_code),
-        "message": run.message,
-        "next_actions": list(run.next_actions),
+        **ending_data(run),
         "safety": safety,
         "deadline_seconds": None if run.deadline is None else run.deadline.seconds,
         "lock": None if run.lock is None else run.lock.as_data(),
