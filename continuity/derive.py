@@ -402,14 +402,17 @@ def cron_jobs_for(plan: Plan) -> list[CronJobSettings]:
         gap = longest_gap_kubernetes(schedule)
         budget = _dump_budget(plan, item)
         reason = ""
-        # A dump's worst case is its gap plus deadlines that fill one more gap: twice the gap.
-        if 2 * gap.total_seconds() > budget and budget // 2 >= exposure.CRON_RESOLUTION.total_seconds():
+        # A dump's worst case is its gap plus deadlines that fill one more gap: twice the gap. When
+        # even a dump a minute cannot keep the RPO, the job runs every minute and the plan is
+        # refused with that arithmetic (continuity/feasibility.py).
+        if 2 * gap.total_seconds() > budget:
             at_risk = exposure.cron_dump(gap, schedule, *cron_job_deadlines(gap))
             reason = f"a dump every {item.frequency} risks {at_risk.arithmetic()}"
             if item.copy_to_dr:
                 reason += f" + {describe_seconds(exposure.S3_REPLICATION_TIME.total_seconds())} replication"
             reason += f", over tier {item.tier} RPO {plan.rpo_of(item)}"
-            schedule = kubernetes_schedule_for(Duration(budget // 2 // 60, "m"), item.at)
+            minutes = max(budget // 2 // 60, int(exposure.CRON_RESOLUTION.total_seconds() // 60))
+            schedule = kubernetes_schedule_for(Duration(minutes, "m"), item.at)
             gap = longest_gap_kubernetes(schedule)
         start, active = cron_job_deadlines(gap)
         jobs.append(

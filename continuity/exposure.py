@@ -19,6 +19,7 @@ stronger protection where the plan's own schedule would leave more at risk than 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -272,7 +273,20 @@ def replicated_dump(dump: Protection) -> Protection:
     """A dump replicated into the DR bucket (Replication Time Control)."""
     return protection(
         "replicated-dump",
-        "CronJob dump, replicated (Replication Time Control)",
+        "replicated CronJob dump (Replication Time Control)",
         *dump.terms,
         *bucket_replication().terms,
     )
+
+
+def declared_at_risk(gap: timedelta, *windows_seconds: object) -> float:
+    """What a declared schedule leaves at risk: its gap plus its windows (AWS Backup's start and
+    completion windows, a CronJob's starting and active deadlines), as the builders above add
+    them up. A window that is not set counts as unbounded: AWS Backup then applies a default the
+    plan does not count on, and Kubernetes waits for ever."""
+    total = gap.total_seconds()
+    for window in windows_seconds:
+        if isinstance(window, bool) or not isinstance(window, int | float):
+            return math.inf
+        total += window
+    return total

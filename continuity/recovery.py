@@ -140,7 +140,7 @@ def failover_model(
         + sum(safety_reads)
         + route
     )
-    uncounted = (RESTORE_NOTE,) if restore and databases else ()
+    uncounted: tuple[str, ...] = (RESTORE_NOTE,) if restore and databases else ()
     uncounted += (PODS_NOTE,) if kubernetes_services else ()
     return FailoverModel(steps, sequential, uncounted)
 

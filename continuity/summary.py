@@ -41,7 +41,6 @@ def settings_as_data(settings: Settings) -> dict[str, Any]:
         "source": settings.plan.source,
         **_plain(settings),
         "tier_verdicts": _plain(tier_verdicts(settings)),
-        "warnings": warnings_for(settings),
     }
 
 
