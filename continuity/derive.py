@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from continuity import exposure
-from continuity.durations import Duration, describe_seconds
+from continuity.durations import Duration, describe_exactly
 from continuity.exposure import ItemExposure, Protection
 from continuity.plan import CONTINUOUS_RETENTION_MAX_DAYS, RDS_PITR_RPO, DataItem, Plan
 from continuity.recovery import RecoveryEstimate, estimate
@@ -409,7 +409,7 @@ def cron_jobs_for(plan: Plan) -> list[CronJobSettings]:
             at_risk = exposure.cron_dump(gap, schedule, *cron_job_deadlines(gap))
             reason = f"a dump every {item.frequency} risks {at_risk.arithmetic()}"
             if item.copy_to_dr:
-                reason += f" + {describe_seconds(exposure.S3_REPLICATION_TIME.total_seconds())} replication"
+                reason += f" + {describe_exactly(exposure.S3_REPLICATION_TIME.total_seconds())} replication"
             reason += f", over tier {item.tier} RPO {plan.rpo_of(item)}"
             minutes = max(budget // 2 // 60, int(exposure.CRON_RESOLUTION.total_seconds() // 60))
             schedule = kubernetes_schedule_for(Duration(minutes, "m"), item.at)

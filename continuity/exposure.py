@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from continuity.durations import describe_seconds
+from continuity.durations import describe_exactly as span
 
 Kind = Literal["plan", "aws", "alarm"]
 Role = Literal["primary", "dr"]
@@ -44,10 +44,6 @@ S3_REPLICATION_TIME = timedelta(minutes=15)
 # A Kubernetes CronJob schedule has minute resolution (standard five-field cron): a dump can run
 # at most once a minute.
 CRON_RESOLUTION = timedelta(minutes=1)
-
-
-def span(seconds: int) -> str:
-    return describe_seconds(seconds)
 
 
 @dataclass(frozen=True)

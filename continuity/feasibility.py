@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from continuity.derive import Settings, derive
-from continuity.durations import describe_seconds
+from continuity.durations import describe_exactly
 from continuity.exposure import ItemExposure, RegionExposure
 from continuity.plan import Plan
 
@@ -45,7 +45,7 @@ def _shortfall(item: ItemExposure, exposure: RegionExposure) -> str:
     assert best is not None, "only regions that keep a copy are judged"
     return (
         f"data.{item.data_item}: worst-case loss in {_where(exposure)} {best.arithmetic()} "
-        f'({best.mechanism}) exceeds tier "{item.tier}" RPO {describe_seconds(item.rpo_seconds)}'
+        f'({best.mechanism}) exceeds tier "{item.tier}" RPO {describe_exactly(item.rpo_seconds)}'
     )
 
 
@@ -78,7 +78,7 @@ def warnings_for(settings: Settings) -> list[str]:
             assert own is not None
             assert kept is not None
             messages.append(
-                f'data.{item.data_item}: tier "{item.tier}" RPO {describe_seconds(item.rpo_seconds)} is '
+                f'data.{item.data_item}: tier "{item.tier}" RPO {describe_exactly(item.rpo_seconds)} is '
                 f"below what {own.mechanism} can deliver in {item.primary.region} ({own.arithmetic()}); "
                 f"only the {kept.mechanism} in {item.dr.region} keeps it ({kept.arithmetic()}), "
                 "and it copies a corruption as readily as a write"

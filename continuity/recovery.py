@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from continuity.durations import describe_seconds
+from continuity.durations import describe_exactly
 
 HEALTH_CHECK_INTERVAL_SECONDS = 30
 FAILURE_THRESHOLD = 3
@@ -154,7 +154,7 @@ class Stage:
     source: str
 
     def __str__(self) -> str:
-        return f"{describe_seconds(self.seconds)} {self.what}"
+        return f"{describe_exactly(self.seconds)} {self.what}"
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ class RecoveryEstimate:
             overlap = f"{self.failover} ({self.dns} alongside)"
         else:
             overlap = f"{self.dns} ({self.failover} within it)"
-        text = f"{self.detection} + {overlap} = {describe_seconds(self.seconds)}"
+        text = f"{self.detection} + {overlap} = {describe_exactly(self.seconds)}"
         if self.waits:
             text += f"; failover: {', '.join(self.waits)}"
         return text + f"; not counted: {', '.join(self.uncounted)}"

@@ -438,7 +438,8 @@ _SUB_HOUR_STEPS = (30, 20, 15, 12, 10, 6, 5, 4, 3, 2, 1)
 def _choose_sub_hour(frequency_seconds: int, minute: int) -> str:
     for step in _SUB_HOUR_STEPS:
         first = minute % step
-        expression = f"*/{step} * * * *" if first == 0 else f"{first}/{step} * * * *"
+        expression = f"{first}/{step} * * * *" if first else f"*/{step} * * * *"
+        expression = "* * * * *" if step == 1 else expression
         if judge_kubernetes(expression).longest_gap <= timedelta(seconds=frequency_seconds):
             return expression
     raise ScheduleError(f"no schedule runs often enough for {timedelta(seconds=frequency_seconds)}")

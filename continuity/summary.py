@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from continuity.derive import Settings
-from continuity.durations import Duration, describe_seconds, describe_timedelta
+from continuity.durations import Duration, describe_exactly, describe_seconds, describe_timedelta
 from continuity.exposure import ItemExposure, RegionExposure
 from continuity.feasibility import TierVerdict, tier_verdicts, warnings_for
 from continuity.tables import text_table
@@ -54,7 +54,7 @@ def _rto_verdict(verdict: TierVerdict) -> str:
     if verdict.rto in _RTO_VERDICTS:
         return _RTO_VERDICTS[verdict.rto]
     assert verdict.fastest_recovery_seconds is not None
-    fastest = describe_seconds(verdict.fastest_recovery_seconds)
+    fastest = describe_exactly(verdict.fastest_recovery_seconds)
     return (
         f"at least {fastest} (feasible)"
         if verdict.rto == "feasible"
@@ -67,7 +67,7 @@ def _rpo_verdict(verdict: TierVerdict) -> str:
         return "none (holds no data)"
     if verdict.rpo == "not-applicable" or verdict.worst_case_seconds is None:
         return "not applicable (no data in this tier)"
-    worst = describe_seconds(verdict.worst_case_seconds)
+    worst = describe_exactly(verdict.worst_case_seconds)
     return f"{worst} (within RPO)" if verdict.rpo == "within" else f"{worst} (over the RPO)"
 
 
@@ -75,7 +75,7 @@ def _loss(item: ItemExposure, region: RegionExposure) -> str:
     if region.worst_case_seconds is None:
         return "not copied (copy_to_dr false)" if region.role == "dr" else "no copy"
     mark = "" if region.worst_case_seconds <= item.rpo_seconds else " (over the RPO)"
-    return describe_seconds(region.worst_case_seconds) + mark
+    return describe_exactly(region.worst_case_seconds) + mark
 
 
 def _exposure_lines(settings: Settings) -> list[str]:
@@ -87,7 +87,7 @@ def _exposure_lines(settings: Settings) -> list[str]:
         text_table(
             ["item", "tier", "RPO", f"{plan.regions.primary} (primary)", f"{plan.regions.dr} (DR)"],
             [
-                [e.data_item, e.tier, describe_seconds(e.rpo_seconds), _loss(e, e.primary), _loss(e, e.dr)]
+                [e.data_item, e.tier, describe_exactly(e.rpo_seconds), _loss(e, e.primary), _loss(e, e.dr)]
                 for e in exposures
             ],
         ),
