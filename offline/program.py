@@ -33,6 +33,9 @@ from offline.mocks import OfflineMocks
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOT_TYPE = "pulumi:pulumi:Stack"
+# The organization a self-managed backend (file://, s3://) gives every stack; stack references
+# there are organization/<project>/<stack>.
+ORGANIZATION = "organization"
 _RUN_LOCK = threading.Lock()  # the Pulumi runtime keeps global state: one program at a time
 
 MocksFactory = Callable[[str, dict[str, dict[str, Any]]], pm.Mocks]
@@ -55,6 +58,8 @@ class RecordedResource:
     property_dependencies: dict[str, list[str]]
     provider: str
     id: str | None = None
+    # The aliases the program gave (wire form: {"urn": ...} or {"spec": {...}}), as the engine sees them.
+    aliases: list[dict[str, Any]] = field(default_factory=list)
 
     def plain_inputs(self) -> dict[str, Any]:
         return unwrap_secrets(self.inputs)
@@ -124,6 +129,7 @@ class _RecordingMonitor(pm.MockMonitor):
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             provider=request.provider,
             id=response.id or None,
+            aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
         )
         with self._lock:
             self.records.append(record)
@@ -141,6 +147,13 @@ def stack_config(stack: str, *, root: Path = ROOT) -> tuple[str, dict[str, str]]
     name = str(project["name"])
     values: dict[str, str] = {}
     for key, spec in (project.get("config") or {}).items():
+        if isinstance(spec, dict) and spec.get("secret") and "default" in spec:
+            # The CLI merges project defaults into the stack's config as plain text, then refuses any
+            # secret key whose value is not encrypted (pulumi/pulumi pkg/workspace/config.go).
+            raise OfflineError(
+                f"Pulumi.yaml: config {key}: a secret key cannot have a plain default (the CLI: "
+                f"\"Stack '{stack}' with configuration key '{name}:{key}' must be encrypted as it's secret\")"
+            )
         if isinstance(spec, dict) and "default" in spec:
             values[f"{name}:{key}"] = _config_text(spec["default"])
     for key, value in ((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}).items():
@@ -204,6 +217,8 @@ def run_program(
     region = config.get("aws:region", "")
     stack_outputs: dict[str, dict[str, Any]] = {}
     reference = config.get(f"{project}:primaryStack", "")
+    if config.get(f"{project}:role") == "dr" and not reference:
+        reference = f"{ORGANIZATION}/{project}/primary"  # what __main__.py defaults to
     if config.get(f"{project}:role") == "dr" and reference:
         if primary_outputs is None:
             primary_stack = reference.rsplit("/", 1)[-1]
@@ -254,7 +269,9 @@ def _run(
     loop.set_default_executor(executor)
     pulumi_config.set_all_config(config, [])
     monitor = _RecordingMonitor(mocks)
-    pm.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    pm.set_mocks(
+        mocks, project=project, stack=stack, preview=preview, monitor=monitor, organization=ORGANIZATION
+    )
     root_resource = pulumi_settings.get_root_resource()
     pulumi_settings.SETTINGS.outputs.clear()
     try:
