@@ -4,7 +4,10 @@
 either returns a ``Plan`` or raises ``PlanError`` carrying every problem at once, each naming the
 file and the field path. Structure and types are pydantic's job; the rules that relate fields to
 each other (a backup less frequent than its tier's RPO, say) are checked here, on every part that
-parsed, so one bad field does not hide another.
+parsed, so one bad field does not hide another. Once every field is sound, the plan is derived and
+each data item's worst-case loss judged against its RPO (continuity/feasibility.py): what no
+protection AWS allows can keep is an error too. Warnings (promises the architecture cannot keep)
+are not errors: ``continuity.feasibility.plan_warnings(plan)`` returns them.
 """
 
 from __future__ import annotations
