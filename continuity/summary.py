@@ -248,7 +248,9 @@ def settings_as_text(settings: Settings) -> str:
     out += [
         "",
         f"Failover objectives (strictest tier in use): RTO {describe_seconds(objectives.rto_seconds)}, "
-        f"RPO {describe_seconds(objectives.rpo_seconds)}",
+        + (
+            f"RPO {describe_seconds(objectives.rpo_seconds)}" if plan.data else "RPO not applicable (no data)"
+        ),
         f"Testing: restore test every {plan.testing.restore_test}, failover drill every "
         f"{plan.testing.failover_drill}",
     ]

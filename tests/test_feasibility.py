@@ -190,3 +190,11 @@ def test_empty_tier__not_applicable_in_the_objectives_and_the_summary() -> None:
         "not applicable (no data in this tier)",
         "nothing",
     ]
+
+
+def test_plan_without_data__no_rpo_is_claimed() -> None:
+    settings = derive(parse_plan(changed(BASE, "data", {}), "plan.yaml"))
+    assert {v.rpo for v in tier_verdicts(settings)} == {"not-applicable"}
+    assert settings.exposures == {}
+    text = settings_as_text(settings).splitlines()
+    assert "Failover objectives (strictest tier in use): RTO 30m, RPO not applicable (no data)" in text
