@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from continuity.derive import derive
+from continuity.durations import describe_exactly
 from continuity.plan import PlanError, load_plan
 from tests.conftest import EXAMPLE_PLANS, ROOT
 
@@ -65,3 +67,15 @@ def test_heliosdb_corrected_only_where_the_architecture_cannot_keep_the_bcp() ->
     assert {k: v for k, v in written.digest()["tiers"].items() if k != "production-database"} == {
         k: v for k, v in corrected.digest()["tiers"].items() if k != "production-database"
     }
+
+
+def test_heliosdb_comment_quotes_todays_fastest_recovery() -> None:
+    # The example explains its correction with the latency model's figure; a changed model must
+    # change the comment (and docs/plan.md) too.
+    estimate = derive(load_plan(ROOT / "examples" / "plans" / "heliosdb-lite.yaml")).recovery[
+        "production-database"
+    ]
+    assert estimate is not None
+    quoted = describe_exactly(estimate.seconds)
+    assert quoted in (ROOT / "examples" / "plans" / "heliosdb-lite.yaml").read_text()
+    assert quoted in (ROOT / "docs" / "plan.md").read_text()
