@@ -211,12 +211,27 @@ class OfflineMocks(pm.Mocks):
                 "id": secret,
             }
         if invoke == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = [f"{region}{suffix}" for suffix in "abc"]
-            return {
-                "names": names,
-                "zoneIds": [f"{region[:2]}{region[-1]}-az{i + 1}" for i in range(3)],
-                "id": region,
-            }
+            # Three zones, and a Local Zone the account opted into: EC2 lists it too unless filtered.
+            zones = [
+                {
+                    "name": f"{region}{suffix}",
+                    "id": f"{region[:2]}{region[-1]}-az{i + 1}",
+                    "zone-type": "availability-zone",
+                    "opt-in-status": "opt-in-not-required",
+                }
+                for i, suffix in enumerate("abc")
+            ] + [
+                {
+                    "name": f"{region}-lz-1a",
+                    "id": f"{region[:2]}{region[-1]}-lz1",
+                    "zone-type": "local-zone",
+                    "opt-in-status": "opted-in",
+                }
+            ]
+            for wanted in args.args.get("filters") or []:
+                zones = [z for z in zones if z.get(str(wanted.get("name"))) in (wanted.get("values") or [])]
+            zones.sort(key=lambda z: z["name"])
+            return {"names": [z["name"] for z in zones], "zoneIds": [z["id"] for z in zones], "id": region}
         if invoke == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT_ID,
