@@ -20,6 +20,13 @@ Ctrl-C does what is left. The run has a deadline (--deadline; by default the run
 plan): waits stop at it, no AWS call is sent that could not end before it (operations.aws), and
 the run ends with exit 4 and a report saying where it stopped. However it ends, `settled` sets its
 outcome, exit code, message and next actions, and `run_data` gives the report's common part.
+
+A new runbook (issue 13's recovery into production) subclasses `RunbookRun` with its inputs and
+findings and says only what is its own: ``KIND`` and ``ACTING`` (its steps), ``service`` and
+``lock_place`` (whose lock, in which bucket), ``default_deadline`` (from the plan), ``preflight``
+(its reads and plan of actions), ``judge`` (its safety verdict), ``phases`` (its steps, each a
+function of its `StepRecord`, acting through `each` and `Context.wait`) and ``finish`` (its
+outcome); its script is `operations.cli.present` with its report sections added to `run_data`.
 """
 
 from __future__ import annotations

@@ -39,9 +39,10 @@ HEALTH_CHECKS = "Route 53 health checks"
 UNCONFIRMED = "Route 53 health checks, not confirmed (if the checkers see the primary down)"
 INVERSION = "inverted health check"
 ROUTING_CONTROLS = "ARC routing controls"
-# A control plane that may be down with the failed region gets two attempts (and the backoff
-# between them, at most 1 s), not the full attempt budget of a call the run depends on: at most
-# two connect-and-read timeouts and a second, however it fails.
+# A control plane that may be down with the failed region gets two unanswered attempts (and the
+# backoff between them, at most 1 s), not the full attempt budget of a call the run depends on:
+# at most two connect-and-read timeouts and a second when it does not answer at all. An answer,
+# even a throttling one, shows it alive and gets the full budget (operations.aws.Aws.budget).
 CONTROL_PLANE_ATTEMPTS = 2
 
 
