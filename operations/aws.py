@@ -31,6 +31,7 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    HTTPClientError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
@@ -256,7 +257,9 @@ def error_code(exc: BaseException) -> str | None:
 def is_unreachable(exc: BaseException) -> bool:
     """The API could not be reached or answered with a server error: a control plane that is
     down (a regional outage), not evidence about the resource asked for."""
-    if isinstance(exc, BotoConnectionError | OutOfBudget):
+    # No connection, a connection closed, or no answer before the read timeout (botocore's
+    # ReadTimeoutError and ConnectionClosedError are HTTPClientErrors, not ConnectionErrors).
+    if isinstance(exc, BotoConnectionError | HTTPClientError | OutOfBudget):
         return True
     if isinstance(exc, ClientError):
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)

@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from operations.aws import arn_region, describe_error, is_unreachable, mutating
 from operations.clock import format_seconds, poll_until
@@ -231,3 +237,19 @@ def test_errors__one_line_each() -> None:
     assert mutating(["DescribeServices", "UpdateService", "GetHealthCheck", "ListResourceRecordSets"]) == [
         "UpdateService"
     ]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ReadTimeoutError(endpoint_url="https://rds.us-west-2.amazonaws.com/"),
+        ConnectionClosedError(endpoint_url="https://rds.us-west-2.amazonaws.com/"),
+        ConnectTimeoutError(endpoint_url="https://rds.us-west-2.amazonaws.com/"),
+        EndpointConnectionError(endpoint_url="https://rds.us-west-2.amazonaws.com/"),
+        client_error("SlowDown", 503),
+        client_error("Whatever", 429),
+    ],
+    ids=["read-timeout", "connection-closed", "connect-timeout", "no-endpoint", "slow-down", "429"],
+)
+def test_an_endpoint_that_does_not_answer_is_worth_another_poll(error: Exception) -> None:
+    assert is_unreachable(error)

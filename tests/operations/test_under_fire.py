@@ -292,8 +292,13 @@ def test_killed_at_a_step_boundary__the_same_command_converges(fire: Fire, bound
     # WHEN the operator runs the same command again
     fire.proxy.clear()
     second = fire.run()
-    # THEN it takes over the lock the dead run left, and finishes with one action per resource
+    # THEN it finishes with one action per resource, taking over the lock the dead run left when
+    # anything is left to change
     assert second.returncode == 0, second.stdout + second.stderr
     assert fire.failed_over()
     assert fire.changes() == dict.fromkeys(CHANGES, 1)
-    assert fire.report()["lock"]["taken_over"].endswith("which no longer runs on this host")
+    report = fire.report()
+    if any(action["changes_aws"] for action in report["plan"]):
+        assert report["lock"]["taken_over"].endswith("which no longer runs on this host")
+    else:
+        assert report["lock"] is None  # killed after its last change: nothing left needs the lock
