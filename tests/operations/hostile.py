@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.operations.test_failover_decisions import outputs
+
 # A valid plan (the default plan's content), kept here so that line numbers in messages stay put.
 PLAN = """\
 version: 1
@@ -154,60 +156,9 @@ def write_plan(directory: str | Path, name: str, make: Make) -> str:
 # ---------------------------------------------------------------------------------------------
 # DR stack outputs (pulumi stack output --json --show-secrets)
 
-OUTPUTS: dict[str, Any] = {
-    "promotion": {
-        "service": "orders",
-        "strategy": "warm-standby",
-        "stack": "dr",
-        "primary_region": "us-east-1",
-        "dr_region": "us-west-2",
-        "promoted": False,
-        "operations_bucket": "orders-dr-operations",
-        "databases": [
-            {
-                "data_item": "database",
-                "tier": "critical",
-                "mode": "replica",
-                "replica_identifier": "orders-database-dr",
-                "replica_arn": "arn:aws:rds:us-west-2:123456789012:db:orders-database-dr",
-                "source_identifier": "orders-database",
-                "source_arn": "arn:aws:rds:us-east-1:123456789012:db:orders-database",
-                "backup_retention_days": 30,
-                "multi_az": True,
-                "deletion_protection": True,
-                "rpo_seconds": 900,
-            }
-        ],
-        "services": [
-            {
-                "name": "api",
-                "tier": "critical",
-                "compute": "ecs",
-                "cluster": "orders-dr",
-                "service": "orders-api",
-                "full_desired_count": 4,
-                "warm_desired_count": 1,
-                "scalable_target": "service/orders-dr/orders-api",
-            }
-        ],
-        "dns": {
-            "zone_id": "Z123",
-            "record_name": "orders.example.com",
-            "primary_health_check_id": "hc-primary",
-            "dr_health_check_id": "hc-dr",
-            "dr_endpoint": "dr-alb.us-west-2.elb.amazonaws.com",
-            "health_check_path": "/health",
-            "primary_health_alarm": "orders-primary-health",
-            "alarm_region": "us-east-1",
-        },
-        "objectives": {
-            "rto_seconds": 1800,
-            "rpo_seconds": 900,
-            "tiers": {"critical": {"rto_seconds": 1800, "rpo_seconds": 900}},
-        },
-        "operator_role_arn": "arn:aws:iam::123456789012:role/orders-dr-operator",
-    }
-}
+# The failover tests' valid outputs document, with the operations bucket a run that changes
+# anything needs.
+OUTPUTS: dict[str, Any] = outputs(operations_bucket="orders-dr-operations")
 
 
 def _set(path: str, value: object) -> Callable[[], str]:
@@ -335,7 +286,7 @@ OUTPUT_FILES: dict[str, tuple[Make, str]] = {
     "duplicate key": (lambda: json.dumps(OUTPUTS)[:-1] + ', "promotion": {}}', 'duplicate key "promotion"'),
     "more than 8 MiB": (
         lambda: json.dumps({**OUTPUTS, "padding": "x" * (8 * 1024 * 1024)}),
-        "8,389,946 bytes, more than the 8 MiB allowed",
+        "8,389,937 bytes, more than the 8 MiB allowed",
     ),
     "not JSON": (lambda: b"\x89PNG\r\n\x1a\n", "cannot be read (UnicodeDecodeError)"),
     "a list, not a mapping": (lambda: "[]", "outputs: expected a mapping, found list"),
