@@ -32,6 +32,8 @@ class OperatorRoleArgs:
     alarm_arns: Sequence[pulumi.Input[str]]
     hosted_zone_ids: Sequence[pulumi.Input[str]] = ()
     kms_key_arns: Sequence[pulumi.Input[str]] = ()
+    # The operations bucket, where the failover lock is written.
+    operations_bucket_arn: pulumi.Input[str] = ""
     # Who may assume the role; the account's own principals (with sts:AssumeRole) by default.
     trusted_principals: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
@@ -66,7 +68,7 @@ class OperatorRole(pulumi.ComponentResource):
         )
 
         def documents(values: list[list[str]]) -> dict[str, str]:
-            databases, clusters, services, checks, alarms, zones, keys = values
+            databases, clusters, services, checks, alarms, zones, keys, (operations_bucket,) = values
             scope = OperatorScope(
                 account_id=args.account_id,
                 primary_region=args.primary_region,
@@ -78,6 +80,7 @@ class OperatorRole(pulumi.ComponentResource):
                 alarm_arns=alarms,
                 hosted_zone_ids=zones,
                 kms_key_arns=keys,
+                operations_bucket_arn=operations_bucket,
             )
             try:
                 return {name: json.dumps(doc) for name, doc in operator_policy_documents(scope).items()}
@@ -92,6 +95,7 @@ class OperatorRole(pulumi.ComponentResource):
             pulumi.Output.all(*args.alarm_arns),
             pulumi.Output.all(*args.hosted_zone_ids),
             pulumi.Output.all(*args.kms_key_arns),
+            pulumi.Output.all(args.operations_bucket_arn),
         ).apply(documents)
         self.policy_arns = {}
         for group in [*POLICY_GROUPS, REST_GROUP]:

@@ -266,6 +266,7 @@ class StandbyRegion(pulumi.ComponentResource):
                 ],
                 hosted_zone_ids=[zone_id] if zone_id is not None else [],
                 kms_key_arns=[key.key_arn],
+                operations_bucket_arn=operations.bucket_arn,
                 trusted_principals=cfg.operator_principals,
                 tags=parts.base,
             ),

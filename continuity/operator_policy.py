@@ -78,6 +78,8 @@ class OperatorScope:
     drill_history: str = ""  # config drillHistory: s3://bucket/key grants that object alone
     primary_ecs_service_arns: list[str] = field(default_factory=list)  # failback's safety reads them
     primary_kms_key_arns: list[str] = field(default_factory=list)  # restores and replicas there
+    # The DR stack's operations bucket: the failover lock lives under LOCK_PREFIX there.
+    operations_bucket_arn: str = ""
 
 
 # service prefix -> actions the scripts call, each scoped in operator_policy_document.
@@ -104,7 +106,7 @@ OPERATOR_ACTIONS: dict[str, list[str]] = {
         "route53:ListResourceRecordSets",
     ],
     "cloudwatch": ["cloudwatch:GetMetricStatistics", "cloudwatch:DescribeAlarms"],
-    "kms": ["kms:CreateGrant", "kms:DescribeKey"],
+    "kms": ["kms:CreateGrant", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"],
     "backup": ["backup:DescribeBackupVault", "backup:ListRecoveryPointsByBackupVault"],
     "s3": [
         "s3:ListBucket",
@@ -123,7 +125,11 @@ SCRATCH_VALUES = "restore-test-*"
 RETIRED_SUFFIX = "-old-*"
 
 # Granted because AWS authorizes them as part of a call a script makes, not called directly.
-IMPLIED_ACTIONS: frozenset[str] = frozenset({"rds:AddTagsToResource", "kms:CreateGrant", "kms:DescribeKey"})
+IMPLIED_ACTIONS: frozenset[str] = frozenset(
+    {"rds:AddTagsToResource", "kms:CreateGrant", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"}
+)
+# Where operations/lock.py keeps the failover lock in the operations bucket (one object per service).
+LOCK_PREFIX = "continuity/locks"
 
 
 def allowed_actions() -> set[str]:
@@ -364,6 +370,7 @@ def operator_policy_document(scope: OperatorScope) -> dict[str, Any]:
         },
         _bucket_reads(scope, in_account),
         _history(scope, in_account),
+        *_lock(scope),
         *scope.extra_statements,
     ]
     # IAM rejects a statement with an empty Resource list ("Policy statement must contain
@@ -401,3 +408,35 @@ def _history(scope: OperatorScope, in_account: dict[str, Any]) -> dict[str, Any]
             Resource=[f"arn:{scope.partition}:s3:::*/*continuity-history*"], Condition=in_account
         )
     return statement
+
+
+def _lock(scope: OperatorScope) -> list[dict[str, Any]]:
+    """The failover lock: conditional PutObject (If-None-Match, If-Match needs GetObject too) of the
+    lock objects only, encrypted by S3 with the DR key (SSE-KMS calls KMS on the writer's behalf)."""
+    keys = sorted(set(scope.kms_key_arns)) or [
+        f"arn:{scope.partition}:kms:{scope.dr_region}:{scope.account_id}:key/*"
+    ]
+    return [
+        {
+            "Sid": "OperationsLock",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": [f"{scope.operations_bucket_arn}/{LOCK_PREFIX}/*"],
+        }
+        if scope.operations_bucket_arn
+        # Without the bucket's name: lock objects in this account's buckets only.
+        else {
+            "Sid": "OperationsLock",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": [f"arn:{scope.partition}:s3:::*/{LOCK_PREFIX}/*"],
+            "Condition": {"StringEquals": {"s3:ResourceAccount": scope.account_id}},
+        },
+        {
+            "Sid": "OperationsLockKey",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": keys,
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{scope.dr_region}.amazonaws.com"}},
+        },
+    ]

@@ -48,11 +48,11 @@ from botocore.exceptions import ClientError
 
 from continuity import documents
 from continuity.documents import DocumentError
+from continuity.operator_policy import LOCK_PREFIX
 from operations.aws import bookkeeping, describe_error, error_code
 from operations.clock import Clock, format_seconds
 from operations.errors import Refused, StepFailed
 
-LOCK_PREFIX = "continuity/locks"
 # 409 ConditionalRequestConflict: another conditional write to the key is in flight; S3 asks the
 # caller to try again. A few tries settle who won.
 CONFLICT_ATTEMPTS = 3
