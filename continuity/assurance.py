@@ -604,7 +604,7 @@ def experiments_for(plan: Plan) -> list[ExperimentSettings]:
             source,
         )
     ]
-    replicated = [b.data_item for b in settings.buckets if b.replicate_to_dr and b.store == "s3"]
+    replicated = [b.data_item for b in settings.buckets if b.replicate_to_dr]
     connectivity = [
         ExperimentAction(
             "isolate-region",
