@@ -944,3 +944,6 @@ def _record(m: EmulatedMocks, name: str, p: dict[str, Any], region: str) -> tupl
     )
     rid = f"{p['zoneId']}_{p['name']}_{p['type']}_{p.get('setIdentifier', '')}"
     return rid, {"fqdn": p["name"]}
+
+
+import offline.emulator_assurance  # noqa: E402, F401 - registers the assurance resources (issue 16)
