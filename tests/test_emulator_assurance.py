@@ -194,5 +194,5 @@ def test_go_seconds(text: str, seconds: int) -> None:
 
 @pytest.mark.parametrize("text", ["5", "1d", "h"])
 def test_go_seconds__refuses_what_the_provider_would_not_send(text: str) -> None:
-    with pytest.raises(ValueError, match="Go duration|without a unit"):
+    with pytest.raises(ValueError, match=r"Go duration|without a unit"):
         go_seconds(text)
