@@ -55,6 +55,8 @@ class RecordedResource:
     property_dependencies: dict[str, list[str]]
     provider: str
     id: str | None = None
+    # The aliases the program gave (wire form: {"urn": ...} or {"spec": {...}}), as the engine sees them.
+    aliases: list[dict[str, Any]] = field(default_factory=list)
 
     def plain_inputs(self) -> dict[str, Any]:
         return unwrap_secrets(self.inputs)
@@ -124,6 +126,7 @@ class _RecordingMonitor(pm.MockMonitor):
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             provider=request.provider,
             id=response.id or None,
+            aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
         )
         with self._lock:
             self.records.append(record)

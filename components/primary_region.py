@@ -1,0 +1,118 @@
+"""The primary region of a continuity plan, as one component: what `pulumi up --stack primary`
+declares.
+
+The region serves traffic: its databases are the sources of the DR replicas, its buckets the
+sources of replication, and its health check is the one a failover inverts. ``stack_outputs`` is
+the primary half of the outputs contract (docs/outputs.md), which the DR stack reads through a
+StackReference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from components.alarms import Alarms, AlarmsArgs
+from components.primary_database import PrimaryDatabase, PrimaryDatabaseArgs
+from components.region_parts import (
+    RegionArgs,
+    build_region_parts,
+    failover_dns,
+    kubernetes_inventory,
+    moved_from_stack_root,
+)
+from continuity import tags
+
+PrimaryRegionArgs = RegionArgs
+
+
+class PrimaryRegion(pulumi.ComponentResource):
+    vpc_id: pulumi.Output[str]
+    kms_key_arn: pulumi.Output[str]
+    vault_arn: pulumi.Output[str]
+    db_instance_arns: dict[str, pulumi.Output[str]]
+    bucket_names: dict[str, pulumi.Output[str]]
+    health_check_id: pulumi.Output[str] | None
+    stack_outputs: dict[str, Any]
+
+    def __init__(
+        self, name: str, args: PrimaryRegionArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("continuity:components:PrimaryRegion", name, None, opts)
+        plan, cfg, settings = args.plan, args.config, args.settings
+        svc = plan.service
+        child = moved_from_stack_root(self)
+        parts = build_region_parts(self, args, active=True)
+        network, key, services = parts.network, parts.key, parts.services
+        databases = {
+            r.data_item: PrimaryDatabase(
+                f"{svc}-db-{r.data_item}",
+                PrimaryDatabaseArgs(
+                    settings=r,
+                    identifier=f"{svc}-{r.data_item}",
+                    engine=cfg.db_engine,
+                    engine_version=cfg.db_engine_version,
+                    instance_class=cfg.db_instance_class,
+                    allocated_storage=cfg.db_allocated_storage,
+                    kms_key_arn=key.key_arn,
+                    vpc_id=network.vpc_id,
+                    subnet_ids=network.private_subnet_ids,
+                    client_security_group_id=network.clients_security_group_id,
+                    tags=tags.data_tags(plan, "primary", r.data_item, active=True),
+                ),
+                child,
+            )
+            for r in settings.rds
+        }
+        dns = failover_dns(self, args, parts, "PRIMARY")
+        alarms = Alarms(
+            f"{svc}-alarms",
+            AlarmsArgs(
+                prefix=f"{svc}-primary",
+                region=cfg.region,
+                emails=cfg.alarm_emails,
+                kms_key_arn=key.key_arn,
+                health_checks={"health": dns.health_check_id} if dns else {},
+                tags=parts.base,
+            ),
+            child,
+        )
+        backup, buckets = parts.backup, parts.buckets
+        outputs: dict[str, Any] = {
+            "account_id": args.account_id,
+            "vpc_id": network.vpc_id,
+            "vpc_cidr": cfg.vpc_cidr,
+            "kms_key_arn": key.key_arn,
+            "db_instance_arns": {item: db.arn for item, db in databases.items()},
+            "db_instance_identifiers": {item: db.identifier for item, db in databases.items()},
+            "db_subnet_group_names": {item: db.subnet_group_name for item, db in databases.items()},
+            "db_security_group_ids": {item: db.security_group_id for item, db in databases.items()},
+            "bucket_names": {item: b.bucket_name for item, b in buckets.items()},
+            "bucket_arns": {item: b.bucket_arn for item, b in buckets.items()},
+            "vault_name": backup.vault_name,
+            "vault_arn": backup.vault_arn,
+            "backup_plan_ids": backup.plan_ids,
+            "alarm_topic_arn": alarms.topic_arn,
+        }
+        if services is not None:
+            outputs["cluster_name"] = services.cluster_name
+            outputs["service_names"] = services.service_names
+            outputs["load_balancer_dns_name"] = services.load_balancer_dns_name
+        if dns is not None:
+            outputs["health_check_id"] = dns.health_check_id
+            outputs["primary_health_alarm_name"] = alarms.health_alarm_names["health"]
+            outputs["primary_health_alarm_arn"] = alarms.health_alarm_arns["health"]
+            outputs["record_names"] = parts.names
+        kubernetes = kubernetes_inventory(parts, plan, settings)
+        if kubernetes is not None:
+            outputs["kubernetes"] = kubernetes
+
+        self.vpc_id = network.vpc_id
+        self.kms_key_arn = key.key_arn
+        self.vault_arn = backup.vault_arn
+        self.db_instance_arns = {item: db.arn for item, db in databases.items()}
+        self.bucket_names = {item: b.bucket_name for item, b in buckets.items()}
+        self.health_check_id = dns.health_check_id if dns else None
+        self.stack_outputs = outputs
+        self.register_outputs(outputs)
