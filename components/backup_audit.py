@@ -14,14 +14,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from continuity.assurance import FrameworkSettings
+from continuity.assurance import AUDIT_REPORTS_ROLE, FrameworkSettings
 
-# Audit Manager writes reports with its service-linked role ("Creating report plans": the
-# sample bucket policy). The role exists only once a report plan has run, and a bucket policy
-# naming a principal that does not exist is refused ("Invalid principal"), so the policy names
-# it through aws:PrincipalArn instead; S3 counts a grant to a fixed principal ARN as not public
-# (Amazon S3 User Guide, "The meaning of public").
-REPORTS_ROLE = "role/aws-service-role/reports.backup.amazonaws.com/AWSServiceRoleForBackupReports"
+# The bucket policy names Audit Manager's role through aws:PrincipalArn (AUDIT_REPORTS_ROLE): S3
+# counts a grant to a fixed principal ARN as not public (Amazon S3 User Guide, "The meaning of
+# public"), so Block Public Access keeps allowing it.
 # The compliance of each control of the framework (ReportSetting.ReportTemplate).
 REPORT_TEMPLATE = "CONTROL_COMPLIANCE_REPORT"
 REPORT_FORMATS = ["CSV", "JSON"]
@@ -34,6 +31,9 @@ class BackupAuditArgs:
     account_id: str
     # The reports bucket's name prefix (S3 adds a unique suffix; at most 37 characters).
     bucket_prefix: str
+    # The region's key; its policy lets Audit Manager's role use it for the reports
+    # (components/encryption.py, "BackupAuditReports").
+    kms_key_arn: pulumi.Input[str]
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -49,7 +49,7 @@ def reports_bucket_policy(bucket_arn: str, account_id: str) -> str:
                     "Action": "s3:PutObject",
                     "Resource": f"{bucket_arn}/*",
                     "Condition": {
-                        "ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{account_id}:{REPORTS_ROLE}"},
+                        "ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{account_id}:{AUDIT_REPORTS_ROLE}"},
                         "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"},
                     },
                 },
@@ -87,11 +87,18 @@ class BackupAudit(pulumi.ComponentResource):
             restrict_public_buckets=True,
             opts=child,
         )
-        # SSE-S3: Audit Manager's role would need a grant in the region key's policy for SSE-KMS.
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-reports",
             bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": args.kms_key_arn,
+                    },
+                    "bucket_key_enabled": True,
+                }
+            ],
             opts=child,
         )
         policy = aws.s3.BucketPolicy(

@@ -66,8 +66,8 @@ class ExperimentsArgs:
     service: str
     region: str
     account_id: str
-    zone_subnet_ids: Sequence[pulumi.Input[str]]  # every subnet of the zone the power interruption takes out
-    private_subnet_ids: Sequence[pulumi.Input[str]]
+    zone_subnet_ids: pulumi.Input[Sequence[str]]  # every subnet of the zone the power interruption takes out
+    private_subnet_ids: pulumi.Input[Sequence[str]]
     db_instance_arns: Sequence[pulumi.Input[str]] = ()
     # "primary-health" and "replication:<item>" -> alarm ARN, for the alarms in ``region``.
     stop_alarm_arns: dict[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -214,6 +214,7 @@ class Experiments(pulumi.ComponentResource):
                     }
                     for action in experiment.actions
                 ],
+                region=args.region,
                 tags={**args.tags, "Name": f"{args.service}-{experiment.name}"},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
             )
@@ -237,10 +238,9 @@ class Experiments(pulumi.ComponentResource):
         }
         if action.selects in ("zone-subnets", "private-subnets"):
             ids = args.zone_subnet_ids if action.selects == "zone-subnets" else args.private_subnet_ids
-            target["resource_arns"] = [
-                pulumi.Output.from_input(i).apply(lambda s: subnet_arn(args.region, args.account_id, s))
-                for i in ids
-            ]
+            target["resource_arns"] = pulumi.Output.from_input(ids).apply(
+                lambda found: [subnet_arn(args.region, args.account_id, s) for s in found]
+            )
         elif action.selects == "databases":
             target["resource_arns"] = list(args.db_instance_arns)
         else:

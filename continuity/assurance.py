@@ -82,6 +82,10 @@ RECOVERY_POINT_AGE_MAX_HOURS = 744
 _BACKUP_NAME = re.compile(r"^[a-zA-Z][_a-zA-Z0-9]{0,255}$")
 # FrameworkDescription and ReportPlanDescription: at most 1,024 characters.
 DESCRIPTION_MAX = 1024
+# Audit Manager writes reports with this service-linked role ("Creating report plans"), which
+# exists only once a report plan has run: policies name it through aws:PrincipalArn, since a
+# policy naming a principal that does not exist yet is refused.
+AUDIT_REPORTS_ROLE = "role/aws-service-role/reports.backup.amazonaws.com/AWSServiceRoleForBackupReports"
 
 
 @dataclass(frozen=True)

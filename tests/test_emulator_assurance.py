@@ -66,7 +66,7 @@ def test_backup_audit__report_plan_created_framework_listed(emulator: Emulator) 
         emulator,
         lambda: {
             "a": BackupAudit(
-                "orders-audit", BackupAuditArgs(framework, ACCOUNT, "orders-primary-audit-")
+                "orders-audit", BackupAuditArgs(framework, ACCOUNT, "orders-primary-audit-", "alias/aws/s3")
             ).framework_arn
         },
         "us-east-1",

@@ -66,6 +66,9 @@ def declare(
         pulumi_config.set_all_config({"aws:region": region}, [])
         monitor = _RecordingMonitor(mocks or OfflineMocks(region))
         pm.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+        # A program stopped by an error (a refusal under test) leaves its output tasks behind,
+        # bound to its closed loop; the next program must not wait on them.
+        pulumi_settings.SETTINGS.outputs.clear()
         returned: dict[str, Any] = {}
         try:
 

@@ -15,6 +15,7 @@ from tests.components.declare import Declared, declare
 from tests.conftest import ALL_PLANS, DEFAULT_PLAN, ROOT
 
 ACCOUNT = "123456789012"
+KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/0000"
 FRAMEWORK = "aws:backup/framework:Framework"
 REPORT_PLAN = "aws:backup/reportPlan:ReportPlan"
 TOKEN = "continuity:components:BackupAudit"
@@ -30,7 +31,7 @@ def audit(path: Path, role: str = "primary") -> Declared:
         component = BackupAudit(
             f"{plan.service}-audit",
             BackupAuditArgs(
-                framework, ACCOUNT, f"{plan.service}-{role}-audit-", {"continuity:service": plan.service}
+                framework, ACCOUNT, f"{plan.service}-{role}-audit-", KEY, {"continuity:service": plan.service}
             ),
         )
         return {"framework_arn": component.framework_arn, "bucket": component.report_bucket_name}
