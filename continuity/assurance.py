@@ -357,6 +357,25 @@ def go_duration(seconds: int) -> str:
     return f"{seconds}s"
 
 
+_GO_UNITS = {"h": 3600, "m": 60, "s": 1}
+
+
+def go_seconds(value: object) -> int | None:
+    """Seconds of a Go duration of hours, minutes and seconds ("1800s", "24h", "1h30m"), or
+    None for anything else (the provider sends nothing else for rto and rpo)."""
+    if not isinstance(value, str) or not value:
+        return None
+    total, number = 0, ""
+    for char in value:
+        if char.isdigit():
+            number += char
+        elif char in _GO_UNITS and number:
+            total, number = total + int(number) * _GO_UNITS[char], ""
+        else:
+            return None
+    return None if number else total
+
+
 # ---------------------------------------------------------------------------------------------
 # ARC Region switch plan
 #

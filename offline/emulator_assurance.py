@@ -18,6 +18,7 @@ from typing import Any
 
 import pulumi
 
+from continuity.assurance import go_seconds
 from offline.emulator import UNSUPPORTED, EmulatedMocks, aws_tags, handles, whole
 
 _NO_ACCESS_ENTRIES = "moto 5.2.5 does not implement EKS access entries"
@@ -33,23 +34,13 @@ UNSUPPORTED.update(
 
 # The provider's field names for Resilience Hub's disruption types (the API's policy map keys).
 _DISRUPTIONS = {"software": "Software", "hardware": "Hardware", "az": "AZ", "region": "Region"}
-_GO_UNITS = {"h": 3600, "m": 60, "s": 1}
 
 
-def go_seconds(duration: str) -> int:
-    """Seconds of a Go duration as the provider takes them ("1800s", "24h", "1h30m")."""
-    total, number = 0, ""
-    for char in duration:
-        if char.isdigit():
-            number += char
-        elif char in _GO_UNITS and number:
-            total += int(number) * _GO_UNITS[char]
-            number = ""
-        else:
-            raise ValueError(f"{duration!r} is not a Go duration of hours, minutes and seconds")
-    if number:
-        raise ValueError(f"{duration!r} has a number without a unit")
-    return total
+def seconds(duration: str) -> int:
+    found = go_seconds(duration)
+    if found is None:
+        raise ValueError(f"{duration!r} is not a Go duration of hours, minutes and seconds")
+    return found
 
 
 @handles("aws:backup/reportPlan:ReportPlan")
@@ -82,7 +73,7 @@ def _resiliency_policy(
     m: EmulatedMocks, name: str, p: dict[str, Any], region: str
 ) -> tuple[str, dict[str, Any]]:
     policy = {
-        _DISRUPTIONS[key]: {"rtoInSecs": go_seconds(value["rto"]), "rpoInSecs": go_seconds(value["rpo"])}
+        _DISRUPTIONS[key]: {"rtoInSecs": seconds(value["rto"]), "rpoInSecs": seconds(value["rpo"])}
         for key, value in (p.get("policy") or {}).items()
         if value
     }

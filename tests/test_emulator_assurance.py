@@ -19,7 +19,7 @@ from components.resiliency_policies import ResiliencyPolicies, ResiliencyPolicie
 from continuity.assurance import experiments_for, framework_for, resiliency_policies, subscriptions
 from continuity.plan import load_plan
 from offline.emulator import EmulatedMocks, Emulation
-from offline.emulator_assurance import go_seconds
+from offline.emulator_assurance import seconds as go_seconds
 from offline.moto_fidelity import Fidelity
 from offline.moto_server import EMULATOR_CREDENTIALS, Emulator, running_emulator
 from tests.components.declare import declare
@@ -194,5 +194,5 @@ def test_go_seconds(text: str, seconds: int) -> None:
 
 @pytest.mark.parametrize("text", ["5", "1d", "h"])
 def test_go_seconds__refuses_what_the_provider_would_not_send(text: str) -> None:
-    with pytest.raises(ValueError, match=r"Go duration|without a unit"):
+    with pytest.raises(ValueError, match="is not a Go duration"):
         go_seconds(text)

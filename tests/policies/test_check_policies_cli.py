@@ -113,7 +113,7 @@ def test_state__stack_export_violations_caught_exactly(capsys: pytest.CaptureFix
         k: report["summary"][k] for k in ("resources", "policies", "violations", "mandatory", "advisory")
     } == {
         "resources": 30,
-        "policies": 28,
+        "policies": 32,
         "violations": 5,
         "mandatory": 4,
         "advisory": 1,
@@ -135,7 +135,7 @@ def test_state__text_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 1
     assert (
         lines[0]
-        == f"{EXPORT}: 30 resources, 28 policies (plan {ROOT / 'continuity-plan.yaml'}): 4 mandatory, 1 advisory violation"
+        == f"{EXPORT}: 30 resources, 32 policies (plan {ROOT / 'continuity-plan.yaml'}): 4 mandatory, 1 advisory violation"
     )
     assert lines[1:3] == [
         f"mandatory rds-instance-require-backup-retention  {EXPORT_VIOLATIONS[0]['urn']}",
@@ -166,7 +166,7 @@ def test_plan__another_plan_judges_the_same_stack(capsys: pytest.CaptureFixture[
 def test_print_pack_config__points_every_policy_at_the_plan(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--print-pack-config", "--plan", str(ROOT / "examples" / "plans" / "katya.yaml")]) == 0
     config = json.loads(capsys.readouterr().out)
-    assert len(config) == 28
+    assert len(config) == 32
     assert set(map(json.dumps, config.values())) == {json.dumps({"plan": "examples/plans/katya.yaml"})}
 
 

@@ -33,7 +33,8 @@ from tests.policies.synthetic import changed as set_prop
 
 PACK_DIR = ROOT / "policies"
 NAME = re.compile(
-    r"^(rds|backup|s3|route53|ecs|kubernetes)-[a-z0-9]+-(enable|configure|disallow|require)-[a-z0-9-]+$"
+    r"^(rds|backup|s3|route53|ecs|kubernetes|resiliencehub|arcregionswitch|cloudwatch)-[a-z0-9]+-"
+    r"(enable|configure|disallow|require)-[a-z0-9-]+$"
 )
 DB = "orders-database-db"
 
@@ -67,6 +68,10 @@ POLICIES = {
     "kubernetes-cronjob-disallow-concurrent-runs": ("medium", "advisory", "resource"),
     "kubernetes-cronjob-require-coverage": ("critical", "mandatory", "stack"),
     "kubernetes-deployment-require-capacity": ("high", "mandatory", "resource"),
+    "backup-framework-require-controls": ("high", "mandatory", "stack"),
+    "resiliencehub-policy-require-objectives": ("medium", "mandatory", "stack"),
+    "arcregionswitch-plan-require-failover-steps": ("high", "mandatory", "stack"),
+    "cloudwatch-alarm-require-exposure-thresholds": ("high", "mandatory", "stack"),
 }
 SEVERITIES = {
     proto.POLICY_SEVERITY_LOW: "low",
