@@ -79,6 +79,8 @@ class RegionAssuranceArgs:
     account_id: str
     topic_arn: pulumi.Input[str]  # the region's alarm topic
     kms_key_arn: pulumi.Input[str]  # the region's key
+    # Other alarm topics notify subscribes to, by region (the us-east-1 health topic).
+    other_topics: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     promoted: bool = False
     bucket_names: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # this region's data buckets
     backed_up_by_jobs: bool = False  # KubernetesBackups runs the plan's CronJobs here
@@ -160,6 +162,7 @@ class RegionAssurance(pulumi.ComponentResource):
                 account_id=args.account_id,
                 topic_arn=args.topic_arn,
                 subscriptions=subscriptions(plan),
+                other_topics=args.other_topics,
                 replication=replication,
                 replication_region=plan.regions.primary,
                 cron_jobs=[CronJobBucket(w, args.bucket_names[w.data_item]) for w in watches]

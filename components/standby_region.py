@@ -222,6 +222,7 @@ class StandbyRegion(pulumi.ComponentResource):
                 account_id=account_id,
                 topic_arn=alarms.topic_arn,
                 kms_key_arn=key.key_arn,
+                other_topics={"us-east-1": alarms.health_topic_arn} if alarms.health_topic_arn else {},
                 promoted=promoted,
                 bucket_names={item: b.bucket_name for item, b in buckets.items()},
                 backed_up_by_jobs=parts.k8s_backups is not None,
