@@ -6,7 +6,7 @@ VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint unit benchmarks constraints clean
+.PHONY: setup demo test lint unit benchmarks schema constraints clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ unit: setup
 
 benchmarks: setup
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+# Regenerate docs/plan.schema.json after changing the plan's models (continuity/plan.py).
+schema: setup
+	$(BIN)/python -m continuity.schema
 
 # Re-pin every transitive package after a change to a requirements file.
 constraints:

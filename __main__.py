@@ -24,6 +24,10 @@ HERE = Path(__file__).resolve().parent
 def load() -> tuple[Plan, StackConfig]:
     config = pulumi.Config()
     values = {key: config.get(key) for key in CONFIG_KEYS}
+    if values.get("role") == "dr" and not values.get("primaryStack"):
+        # Stack references are <organization>/<project>/<stack>; a self-managed backend's organization
+        # is the literal "organization", which get_organization() returns there too.
+        values["primaryStack"] = f"{pulumi.get_organization()}/{pulumi.get_project()}/primary"
     region = pulumi.Config("aws").get("region") or ""
     plan_path = Path(values.get("plan") or "continuity-plan.yaml")
     try:

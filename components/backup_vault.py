@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 from continuity import tags as tag
 from continuity.derive import BackupRule, VaultLockSettings
+from continuity.names import backup_plan_name
 
 BACKUP_MANAGED_POLICIES = [
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
@@ -128,7 +129,7 @@ class BackupVault(pulumi.ComponentResource):
             item_rules = [r for r in args.rules if r.data_item == item]
             plan = aws.backup.Plan(
                 f"{name}-{item}",
-                name=f"{args.vault_name}-{item}",
+                name=backup_plan_name(args.vault_name, item),
                 rules=[
                     {
                         "rule_name": rule.rule_name,
@@ -158,7 +159,7 @@ class BackupVault(pulumi.ComponentResource):
             )
             aws.backup.Selection(
                 f"{name}-{item}",
-                name=f"{args.vault_name}-{item}",
+                name=backup_plan_name(args.vault_name, item),
                 plan_id=plan.id,
                 iam_role_arn=role.arn,
                 resources=["*"],

@@ -24,6 +24,9 @@ class ReplicatedBucket:
     source_name: pulumi.Input[str]
     source_arn: pulumi.Input[str]
     destination_arn: pulumi.Input[str]
+    # The destination's versioning: S3 refuses the rule until it is on ("Destination bucket must
+    # have versioning enabled", PutBucketReplication).
+    destination_versioning: pulumi.Resource | None = None
 
 
 @dataclass
@@ -145,7 +148,13 @@ class BucketReplication(pulumi.ComponentResource):
                         },
                     }
                 ],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=[
+                        policy,
+                        *([bucket.destination_versioning] if bucket.destination_versioning else []),
+                    ],
+                ),
             )
         self.role_arn = role.arn
         self.register_outputs({"role_arn": self.role_arn})

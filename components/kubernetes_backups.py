@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from continuity import names as aws_names
 from continuity.derive import CronJobSettings
 from continuity.plan import KUBERNETES_READABLE
 
@@ -35,6 +36,8 @@ class KubernetesBackupsArgs:
     oidc_issuer: str
     provider: k8s.Provider
     tags: dict[str, dict[str, str]] = field(default_factory=dict)  # per data item
+    # Namespaces this stack declares (KubernetesServices), by name: a job's objects wait for theirs.
+    namespaces: dict[str, pulumi.Resource] = field(default_factory=dict)
 
 
 def trust_policy(oidc_provider_arn: str, issuer: str, namespace: str, account: str) -> str:
@@ -64,7 +67,14 @@ def upload_policy(bucket_arn: str, prefix: str, key_arn: str) -> str:
             "Version": "2012-10-17",
             "Statement": [
                 {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [f"{bucket_arn}/{prefix}*"]},
-                {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Encrypt"], "Resource": [key_arn]},
+                # kms:Decrypt too: the AWS CLI uploads a dump over 8 MB in parts, and S3 decrypts the
+                # data key of an SSE-KMS multipart upload to complete it (S3 User Guide, "Multipart
+                # upload API and permissions").
+                {
+                    "Effect": "Allow",
+                    "Action": ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"],
+                    "Resource": [key_arn],
+                },
             ],
         }
     )
@@ -92,14 +102,17 @@ class KubernetesBackups(pulumi.ComponentResource):
     ) -> None:
         super().__init__("continuity:components:KubernetesBackups", name, None, opts)
         aws_child = pulumi.ResourceOptions(parent=self)
-        child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.cron_jobs, self.role_arns = {}, {}
         for job in args.jobs:
             item = job.data_item
+            namespace = args.namespaces.get(job.namespace)
+            child = pulumi.ResourceOptions(
+                parent=self, provider=args.provider, depends_on=[namespace] if namespace is not None else []
+            )
             account = f"{item}-backup"
             tags = args.tags.get(item, {})
             role = aws.iam.Role(
-                f"{name}-{item}",
+                aws_names.autonamed(f"{name}-{item}", aws_names.IAM_ROLE_NAME_MAX),
                 assume_role_policy=trust_policy(
                     args.oidc_provider_arn, args.oidc_issuer, job.namespace, account
                 ),

@@ -4,11 +4,18 @@ HorizontalPodAutoscaler whose floor is this region's capacity (a failover raises
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.services import (
+    DatabaseConnection,
+    container_environment,
+    database_variable,
+    placeholder_command,
+)
 from continuity.derive import ServiceSettings
 from continuity.stack_config import ServiceRuntime
 
@@ -23,7 +30,18 @@ class KubernetesServicesArgs:
     runtime: dict[str, ServiceRuntime]
     replicas: dict[str, int]  # this region's capacity now
     provider: k8s.Provider
+    # The plan's databases: their names (host, port) and, per data item, the master password.
+    databases: list[DatabaseConnection] = field(default_factory=list)
+    passwords: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+
+
+def autoscaler_floor(replicas: int) -> int:
+    """The HPA's minReplicas: the API server refuses 0 (it needs the alpha HPAScaleToZero gate;
+    autoscaling/v2 validation: "must be greater than or equal to 1"). A Deployment scaled to 0 is
+    left alone by its HPA (ScalingActive false: "scaling is disabled since the replica count of the
+    target is zero"), so a pilot light stays dark with a floor of 1 until the failover scales it."""
+    return max(1, replicas)
 
 
 def _label_value(value: str) -> str:
@@ -38,6 +56,7 @@ def _hostname(status: k8s.core.v1.outputs.ServiceStatus | None) -> str:
 
 
 class KubernetesServices(pulumi.ComponentResource):
+    namespaces: dict[str, k8s.core.v1.Namespace]  # by name
     deployments: dict[str, pulumi.Output[str]]
     autoscalers: dict[str, pulumi.Output[str]]
     hostnames: dict[str, pulumi.Output[str]]
@@ -48,9 +67,29 @@ class KubernetesServices(pulumi.ComponentResource):
         super().__init__("continuity:components:KubernetesServices", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
         labels = {k.replace(":", "."): _label_value(v) for k, v in args.labels.items()}
+        # The namespace may hold more than the services (VAPORA's database lives beside them):
+        # `pulumi destroy` leaves it, and what it holds, in the cluster.
+        kept = pulumi.ResourceOptions(parent=self, provider=args.provider, retain_on_delete=True)
         namespaces = {
-            ns: k8s.core.v1.Namespace(f"{name}-{ns}", metadata={"name": ns, "labels": labels}, opts=child)
+            ns: k8s.core.v1.Namespace(f"{name}-{ns}", metadata={"name": ns, "labels": labels}, opts=kept)
             for ns in dict.fromkeys(args.namespaces.values())
+        }
+        self.namespaces = namespaces
+        # The databases' master passwords, one Secret per namespace (a key per data item), where the
+        # pods read them; the secret values stay encrypted in Pulumi's state.
+        credentials = {
+            ns: k8s.core.v1.Secret(
+                f"{name}-{ns}-databases",
+                metadata={
+                    "name": "continuity-databases",
+                    "namespace": namespace.metadata.name,
+                    "labels": labels,
+                },
+                string_data={item: password for item, password in args.passwords.items()},
+                opts=child,
+            )
+            for ns, namespace in namespaces.items()
+            if args.databases
         }
         self.deployments, self.autoscalers, self.hostnames = {}, {}, {}
         for s in args.services:
@@ -63,6 +102,32 @@ class KubernetesServices(pulumi.ComponentResource):
             }
             probe: k8s.core.v1.ProbeArgsDict = {"http_get": {"path": s.health_check, "port": s.port}}
             replicas = args.replicas[s.name]
+            runtime = args.runtime[s.name]
+            container: k8s.core.v1.ContainerArgsDict = {
+                "name": s.name,
+                "image": runtime.image,
+                "ports": [{"container_port": s.port}],
+                "readiness_probe": probe,
+                "liveness_probe": probe,
+                "resources": {"requests": {"cpu": f"{runtime.cpu}m", "memory": f"{runtime.memory}Mi"}},
+                "env": [
+                    *container_environment(args.databases),
+                    *[
+                        {
+                            "name": database_variable(db.data_item, "PASSWORD"),
+                            "value_from": {
+                                "secret_key_ref": {
+                                    "name": credentials[args.namespaces[s.name]].metadata.name,
+                                    "key": db.data_item,
+                                }
+                            },
+                        }
+                        for db in args.databases
+                    ],
+                ],
+            }
+            if runtime.placeholder:
+                container["command"] = placeholder_command(s.port, s.health_check)
             deployment = k8s.apps.v1.Deployment(
                 f"{name}-{s.name}",
                 metadata=metadata,
@@ -71,23 +136,7 @@ class KubernetesServices(pulumi.ComponentResource):
                     "selector": {"match_labels": selector},
                     "template": {
                         "metadata": {"labels": {**labels, **selector}},
-                        "spec": {
-                            "containers": [
-                                {
-                                    "name": s.name,
-                                    "image": args.runtime[s.name].image,
-                                    "ports": [{"container_port": s.port}],
-                                    "readiness_probe": probe,
-                                    "liveness_probe": probe,
-                                    "resources": {
-                                        "requests": {
-                                            "cpu": f"{args.runtime[s.name].cpu}m",
-                                            "memory": f"{args.runtime[s.name].memory}Mi",
-                                        }
-                                    },
-                                }
-                            ]
-                        },
+                        "spec": {"containers": [container]},
                     },
                 },
                 opts=child,
@@ -118,7 +167,7 @@ class KubernetesServices(pulumi.ComponentResource):
                         "kind": "Deployment",
                         "name": deployment.metadata.name,
                     },
-                    "min_replicas": replicas,
+                    "min_replicas": autoscaler_floor(replicas),
                     "max_replicas": max(replicas, s.full_desired_count),
                 },
                 opts=child,

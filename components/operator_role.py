@@ -3,6 +3,7 @@ scripts, allowed exactly the AWS actions those scripts call on this stack's reso
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,7 +11,13 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from continuity.operator_policy import OperatorScope, operator_policy_document
+from continuity.operator_policy import (
+    POLICY_GROUPS,
+    REST_GROUP,
+    OperatorScope,
+    PolicyTooLarge,
+    operator_policy_documents,
+)
 
 
 @dataclass
@@ -30,9 +37,13 @@ class OperatorRoleArgs:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+def _document_of(group: str, documents: dict[str, str]) -> str:
+    return documents[group]
+
+
 class OperatorRole(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
-    policy_arn: pulumi.Output[str]
+    policy_arns: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: OperatorRoleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("continuity:components:OperatorRole", name, None, opts)
@@ -54,7 +65,7 @@ class OperatorRole(pulumi.ComponentResource):
             opts=child,
         )
 
-        def document(values: list[list[str]]) -> str:
+        def documents(values: list[list[str]]) -> dict[str, str]:
             databases, clusters, services, checks, alarms, zones, keys = values
             scope = OperatorScope(
                 account_id=args.account_id,
@@ -68,24 +79,32 @@ class OperatorRole(pulumi.ComponentResource):
                 hosted_zone_ids=zones,
                 kms_key_arns=keys,
             )
-            return json.dumps(operator_policy_document(scope))
+            try:
+                return {name: json.dumps(doc) for name, doc in operator_policy_documents(scope).items()}
+            except PolicyTooLarge as err:
+                raise pulumi.RunError(str(err)) from None
 
-        policy = aws.iam.Policy(
-            f"{name}-policy",
-            description="Exactly the actions of scripts/promote_dr.py and the operations scripts",
-            policy=pulumi.Output.all(
-                pulumi.Output.all(*args.db_instance_arns),
-                pulumi.Output.all(*args.ecs_cluster_arns),
-                pulumi.Output.all(*args.ecs_service_arns),
-                pulumi.Output.all(*args.health_check_ids),
-                pulumi.Output.all(*args.alarm_arns),
-                pulumi.Output.all(*args.hosted_zone_ids),
-                pulumi.Output.all(*args.kms_key_arns),
-            ).apply(document),
-            tags=args.tags,
-            opts=child,
-        )
-        aws.iam.RolePolicyAttachment(f"{name}-policy", role=role.name, policy_arn=policy.arn, opts=child)
+        policies = pulumi.Output.all(
+            pulumi.Output.all(*args.db_instance_arns),
+            pulumi.Output.all(*args.ecs_cluster_arns),
+            pulumi.Output.all(*args.ecs_service_arns),
+            pulumi.Output.all(*args.health_check_ids),
+            pulumi.Output.all(*args.alarm_arns),
+            pulumi.Output.all(*args.hosted_zone_ids),
+            pulumi.Output.all(*args.kms_key_arns),
+        ).apply(documents)
+        self.policy_arns = {}
+        for group in [*POLICY_GROUPS, REST_GROUP]:
+            # The first group keeps the name the single policy had, so upgrading replaces nothing.
+            logical = f"{name}-policy" if group == "databases" else f"{name}-policy-{group}"
+            policy = aws.iam.Policy(
+                logical,
+                description=f"What scripts/promote_dr.py and the operations scripts call: {group}",
+                policy=policies.apply(functools.partial(_document_of, group)),
+                tags=args.tags,
+                opts=child,
+            )
+            aws.iam.RolePolicyAttachment(logical, role=role.name, policy_arn=policy.arn, opts=child)
+            self.policy_arns[group] = policy.arn
         self.role_arn = role.arn
-        self.policy_arn = policy.arn
-        self.register_outputs({"role_arn": self.role_arn, "policy_arn": self.policy_arn})
+        self.register_outputs({"role_arn": self.role_arn, "policy_arns": self.policy_arns})

@@ -23,6 +23,9 @@ class PrimaryDatabaseArgs:
     vpc_id: pulumi.Input[str]
     subnet_ids: pulumi.Input[list[str]]
     client_security_group_id: pulumi.Input[str]
+    # The master password (a secret), kept in Secrets Manager by DatabaseCredentials.
+    password: pulumi.Input[str]
+    username: str
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -30,6 +33,7 @@ class PrimaryDatabase(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     identifier: pulumi.Output[str]
     endpoint: pulumi.Output[str]
+    port: int
     subnet_group_name: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
 
@@ -55,10 +59,10 @@ class PrimaryDatabase(pulumi.ComponentResource):
             instance_class=args.instance_class,
             allocated_storage=args.allocated_storage,
             port=port,
-            username="continuity",
-            # RDS keeps the password in Secrets Manager, encrypted with our key: none in state.
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=args.kms_key_arn,
+            username=args.username,
+            # Not manage_master_user_password: RDS refuses read replicas of such an instance, and the
+            # DR region needs one. DatabaseCredentials keeps this password in both regions.
+            password=args.password,
             multi_az=True,
             backup_retention_period=args.settings.backup_retention_period,
             copy_tags_to_snapshot=True,
@@ -77,6 +81,7 @@ class PrimaryDatabase(pulumi.ComponentResource):
         self.arn = instance.arn
         self.identifier = instance.identifier
         self.endpoint = instance.address
+        self.port = port
         self.subnet_group_name = subnets.name
         self.security_group_id = group.id
         self.register_outputs(

@@ -14,6 +14,9 @@ from typing import Any
 import pulumi
 
 from components.alarms import Alarms, AlarmsArgs
+from components.database_credentials import MASTER_USERNAME, DatabaseCredentials, DatabaseCredentialsArgs
+from components.database_endpoints import DatabaseEndpoints, DatabaseEndpointsArgs, host_name
+from components.database_network import engine_port
 from components.primary_database import PrimaryDatabase, PrimaryDatabaseArgs
 from components.region_assurance import RegionAssurance, RegionAssuranceArgs
 from components.region_parts import (
@@ -23,6 +26,7 @@ from components.region_parts import (
     kubernetes_inventory,
     moved_from_stack_root,
 )
+from components.services import DatabaseConnection
 from continuity import tags
 
 PrimaryRegionArgs = RegionArgs
@@ -44,7 +48,38 @@ class PrimaryRegion(pulumi.ComponentResource):
         plan, cfg, settings = args.plan, args.config, args.settings
         svc = plan.service
         child = moved_from_stack_root(self)
-        parts = build_region_parts(self, args, active=True)
+        items = [r.data_item for r in settings.rds]
+        port = engine_port(cfg.db_engine)
+        credentials = None
+        connections: list[DatabaseConnection] = []
+        if items:
+            credentials = DatabaseCredentials(
+                f"{svc}-credentials",
+                DatabaseCredentialsArgs(
+                    service=svc,
+                    data_items=items,
+                    engine=cfg.db_engine,
+                    port=port,
+                    account_id=args.account_id,
+                    primary_region=plan.regions.primary,
+                    dr_region=plan.regions.dr,
+                    tags=tags.base_tags(plan, "primary"),
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+            connections = [
+                DatabaseConnection(
+                    item, host_name(svc, item), port, credentials.secret_arns[item], credentials.key_arn
+                )
+                for item in items
+            ]
+        parts = build_region_parts(
+            self,
+            args,
+            active=True,
+            databases=connections,
+            passwords=credentials.passwords if credentials else {},
+        )
         network, key, services = parts.network, parts.key, parts.services
         databases = {
             r.data_item: PrimaryDatabase(
@@ -60,12 +95,29 @@ class PrimaryRegion(pulumi.ComponentResource):
                     vpc_id=network.vpc_id,
                     subnet_ids=network.private_subnet_ids,
                     client_security_group_id=network.clients_security_group_id,
+                    password=credentials.passwords[r.data_item],
+                    username=MASTER_USERNAME,
                     tags=tags.data_tags(plan, "primary", r.data_item, active=True),
                 ),
                 child,
             )
             for r in settings.rds
+            if credentials is not None
         }
+        endpoints = None
+        if databases:
+            endpoints = DatabaseEndpoints(
+                f"{svc}-db-endpoints",
+                DatabaseEndpointsArgs(
+                    service=svc,
+                    vpc_id=network.vpc_id,
+                    region=cfg.region,
+                    items=items,
+                    addresses={item: db.endpoint for item, db in databases.items()},
+                    tags=parts.base,
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
         dns = failover_dns(self, args, parts, "PRIMARY")
         alarms = Alarms(
             f"{svc}-alarms",
@@ -117,6 +169,12 @@ class PrimaryRegion(pulumi.ComponentResource):
             "private_subnet_ids": network.private_subnet_ids,
             "assurance": assurance.outputs,
         }
+        if credentials is not None and endpoints is not None:
+            outputs["db_secret_arns"] = credentials.secret_arns
+            outputs["db_credentials_key_arn"] = credentials.key_arn
+            outputs["db_credentials_replica_key_arn"] = credentials.replica_key_arn
+            outputs["db_host_names"] = endpoints.host_names
+            outputs["db_endpoint_zone_id"] = endpoints.zone_id
         if services is not None:
             outputs["cluster_name"] = services.cluster_name
             outputs["service_names"] = services.service_names

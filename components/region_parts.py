@@ -11,6 +11,7 @@ existing stack upgrades with no replacement (the engine derives the grandchildre
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,8 @@ from components.kubernetes_backups import KubernetesBackups, KubernetesBackupsAr
 from components.kubernetes_cluster import KubernetesCluster, KubernetesClusterArgs
 from components.kubernetes_services import SERVICE_PORT, KubernetesServices, KubernetesServicesArgs
 from components.network import Network, NetworkArgs
-from components.services import Services, ServicesArgs, front_service
+from components.services import DatabaseConnection, Services, ServicesArgs, front_service
+from continuity import names as aws_names
 from continuity import tags
 from continuity.derive import Settings
 from continuity.network import NetworkError, subnet_layout
@@ -76,14 +78,43 @@ class RegionParts:
     names: dict[str, str] = field(default_factory=dict)
 
 
-def build_region_parts(owner: pulumi.Resource, args: RegionArgs, active: bool) -> RegionParts:
-    """Network, key, services, buckets and backups of one region, as children of ``owner``."""
+def availability_zones() -> list[str]:
+    """The region's availability zones proper: Local Zones and Wavelength Zones are listed too
+    (EC2 DescribeAvailabilityZones), but need an opt-in and offer neither NAT gateways nor RDS
+    Multi-AZ, so only zones that need no opt-in hold the network."""
+    return list(
+        aws.get_availability_zones(
+            state="available",
+            filters=[
+                {"name": "opt-in-status", "values": ["opt-in-not-required"]},
+                {"name": "zone-type", "values": ["availability-zone"]},
+            ],
+        ).names
+    )
+
+
+def build_region_parts(
+    owner: pulumi.Resource,
+    args: RegionArgs,
+    active: bool,
+    databases: list[DatabaseConnection] | None = None,
+    passwords: Mapping[str, pulumi.Input[str]] | None = None,
+) -> RegionParts:
+    """Network, key, services, buckets and backups of one region, as children of ``owner``. The
+    services are given ``databases`` (names and credentials; ``passwords`` for Kubernetes pods)."""
     plan, cfg, settings, account_id = args.plan, args.config, args.settings, args.account_id
+    databases = databases or []
     opts = moved_from_stack_root(owner)
     role = cfg.role
     svc = plan.service
     base = tags.base_tags(plan, role)
-    zones = aws.get_availability_zones(state="available").names
+    placeholders = sorted(name for name, runtime in cfg.services.items() if runtime.placeholder)
+    if placeholders:
+        pulumi.log.warn(
+            f"services {', '.join(placeholders)} run the placeholder image (it only answers the health "
+            "check): set config image, or services.<name>.image, to your application's"
+        )
+    zones = availability_zones()
     try:
         layout = subnet_layout(cfg.vpc_cidr, zones)
     except NetworkError as err:
@@ -126,6 +157,7 @@ def build_region_parts(owner: pulumi.Resource, args: RegionArgs, active: bool) -
                 kms_key_arn=key.key_arn,
                 clients_security_group_id=network.clients_security_group_id,
                 certificate_arn=cfg.certificate_arn,
+                databases=databases,
                 tags=base,
                 service_tags={s.name: tags.workload_tags(plan, role, s.name) for s in ecs},
             ),
@@ -136,7 +168,7 @@ def build_region_parts(owner: pulumi.Resource, args: RegionArgs, active: bool) -
             f"{svc}-data-{b.data_item}",
             BackupBucketArgs(
                 settings=b,
-                name_prefix=f"{svc}-{b.data_item}-{role}-",
+                name_prefix=aws_names.bucket_prefix(svc, b.data_item, role),
                 kms_key_arn=key.key_arn,
                 tags=tags.data_tags(plan, role, b.data_item, active=active),
             ),
@@ -188,6 +220,8 @@ def build_region_parts(owner: pulumi.Resource, args: RegionArgs, active: bool) -
                     runtime=cfg.services,
                     replicas={s.name: capacity[s.name] for s in in_cluster},
                     provider=cluster.provider,
+                    databases=databases,
+                    passwords=passwords or {},
                     labels=base,
                 ),
                 opts,
@@ -208,6 +242,7 @@ def build_region_parts(owner: pulumi.Resource, args: RegionArgs, active: bool) -
                     oidc_provider_arn=cluster.oidc_provider_arn,
                     oidc_issuer=cluster.oidc_issuer,
                     provider=cluster.provider,
+                    namespaces=dict(kubernetes.namespaces) if kubernetes is not None else {},
                     tags={
                         j.data_item: tags.data_tags(plan, role, j.data_item, active=active)
                         for j in settings.cron_jobs

@@ -10,13 +10,30 @@ from __future__ import annotations
 
 import functools
 import json
+import posixpath
+import shlex
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_aws as aws
 
+from continuity import names as aws_names
 from continuity.derive import ServiceSettings
 from continuity.stack_config import ServiceRuntime
+
+
+@dataclass
+class DatabaseConnection:
+    """How a region's services reach one of the plan's databases: a name that follows the instance
+    serving now (DatabaseEndpoints), and the master credentials in this region's Secrets Manager."""
+
+    data_item: str
+    host: str
+    port: int
+    secret_arn: pulumi.Input[str]
+    key_arn: pulumi.Input[str]  # decrypts the secret in this region
 
 
 @dataclass
@@ -35,6 +52,7 @@ class ServicesArgs:
     # Tasks join this group too: it is the one databases admit.
     clients_security_group_id: pulumi.Input[str]
     certificate_arn: str | None = None
+    databases: list[DatabaseConnection] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     service_tags: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -44,29 +62,111 @@ def front_service(services: list[ServiceSettings]) -> ServiceSettings:
     return min(services, key=lambda s: s.rto.seconds)
 
 
-def container_definitions(name: str, runtime: ServiceRuntime, port: int, log_group: str, region: str) -> str:
-    return json.dumps(
-        [
-            {
-                "name": name,
-                "image": runtime.image,
-                "essential": True,
-                "portMappings": [{"containerPort": port, "protocol": "tcp"}],
-                "logConfiguration": {
-                    "logDriver": "awslogs",
-                    "options": {
-                        "awslogs-group": log_group,
-                        "awslogs-region": region,
-                        "awslogs-stream-prefix": name,
-                    },
-                },
-            }
-        ]
+def database_variable(item: str, what: str) -> str:
+    """``DATABASE_<ITEM>_<WHAT>``: the environment variable that carries one database setting."""
+    return f"DATABASE_{item.upper().replace('-', '_')}_{what}"
+
+
+def placeholder_command(port: int, health_check: str) -> list[str]:
+    """What the placeholder image runs: busybox httpd answering 200 on the plan's port and health
+    path (a file there), and 404 elsewhere, so load balancer and Route 53 checks tell the truth."""
+    path = urlsplit(health_check).path or "/"
+    served = f"/www{path}index.html" if path.endswith("/") else f"/www{path}"
+    script = (
+        f"mkdir -p {shlex.quote(posixpath.dirname(served))} && echo ok > {shlex.quote(served)} "
+        f"&& exec httpd -f -v -p {port} -h /www"
+    )
+    return ["sh", "-c", script]
+
+
+def container_environment(databases: list[DatabaseConnection]) -> list[dict[str, str]]:
+    return [
+        entry
+        for db in databases
+        for entry in (
+            {"name": database_variable(db.data_item, "HOST"), "value": db.host},
+            {"name": database_variable(db.data_item, "PORT"), "value": str(db.port)},
+        )
+    ]
+
+
+def container_secrets(databases: list[DatabaseConnection], secret_arns: list[str]) -> list[dict[str, str]]:
+    """ECS reads each key of the JSON secret into its own variable at task start (valueFrom
+    ``<secret ARN>:<json key>::``, Fargate platform 1.4 and later)."""
+    return [
+        {"name": database_variable(db.data_item, key.upper()), "valueFrom": f"{arn}:{key}::"}
+        for db, arn in zip(databases, secret_arns, strict=True)
+        for key in ("username", "password")
+    ]
+
+
+def container_definitions(
+    service: ServiceSettings,
+    *,
+    runtime: ServiceRuntime,
+    log_group: str,
+    region: str,
+    databases: list[DatabaseConnection],
+    secret_arns: list[str],
+) -> str:
+    definition: dict[str, object] = {
+        "name": service.name,
+        "image": runtime.image,
+        "essential": True,
+        "portMappings": [{"containerPort": service.port, "protocol": "tcp"}],
+        "environment": container_environment(databases),
+        "secrets": container_secrets(databases, secret_arns),
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": service.name,
+            },
+        },
+    }
+    if runtime.placeholder:
+        definition["command"] = placeholder_command(service.port, service.health_check)
+    return json.dumps([definition])
+
+
+def _definitions(
+    service: ServiceSettings,
+    runtime: ServiceRuntime,
+    region: str,
+    databases: list[DatabaseConnection],
+    values: list[Any],
+) -> str:
+    """container_definitions, once the log group's name and the secrets' ARNs are known."""
+    log_group, secret_arns = values
+    return container_definitions(
+        service,
+        runtime=runtime,
+        log_group=log_group,
+        region=region,
+        databases=databases,
+        secret_arns=secret_arns,
     )
 
 
-def _definitions_for(name: str, runtime: ServiceRuntime, port: int, region: str, log_group: str) -> str:
-    return container_definitions(name, runtime, port, log_group, region)
+def secrets_policy(secret_arns: list[str], key_arns: list[str], region: str) -> str:
+    """The execution role reads the databases' secrets at task start, and nothing else of them."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": secret_arns},
+                {
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt"],
+                    "Resource": key_arns,
+                    "Condition": {
+                        "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
+                    },
+                },
+            ],
+        }
+    )
 
 
 class Services(pulumi.ComponentResource):
@@ -114,7 +214,9 @@ class Services(pulumi.ComponentResource):
             opts=child,
         )
         balancer = aws.lb.LoadBalancer(
-            f"{name}-lb",
+            # Auto-named: the logical name, "-" and 7 characters, within ELB's 32 (longer names are
+            # refused at preview: "'name' cannot be longer than 32 characters").
+            aws_names.autonamed(f"{name}-lb", aws_names.ELB_NAME_MAX),
             load_balancer_type="application",
             internal=False,
             security_groups=[lb_group.id],
@@ -153,10 +255,23 @@ class Services(pulumi.ComponentResource):
             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
             opts=child,
         )
+        secret_arns = pulumi.Output.all(*[db.secret_arn for db in args.databases])
+        # Tasks read the secrets as they start: the service waits for the grant.
+        task_grants: list[pulumi.Resource] = []
+        if args.databases:
+            grant = aws.iam.RolePolicy(
+                f"{name}-execution-secrets",
+                role=execution_role.id,
+                policy=pulumi.Output.all(secret_arns, *[db.key_arn for db in args.databases]).apply(
+                    lambda values: secrets_policy(values[0], sorted(set(values[1:])), region)
+                ),
+                opts=child,
+            )
+            task_grants.append(grant)
         self.front = front_service(args.services)
         groups = {
             s.name: aws.lb.TargetGroup(
-                f"{name}-{s.name}",
+                aws_names.autonamed(f"{name}-{s.name}", aws_names.ELB_NAME_MAX),
                 port=s.port,
                 protocol="HTTP",
                 target_type="ip",  # Fargate tasks register by IP
@@ -239,8 +354,8 @@ class Services(pulumi.ComponentResource):
                 network_mode="awsvpc",
                 requires_compatibilities=["FARGATE"],
                 execution_role_arn=execution_role.arn,
-                container_definitions=logs.name.apply(
-                    functools.partial(_definitions_for, s.name, runtime, s.port, region)
+                container_definitions=pulumi.Output.all(logs.name, secret_arns).apply(
+                    functools.partial(_definitions, s, runtime, region, args.databases)
                 ),
                 tags=service_tags,
                 opts=child,
@@ -270,7 +385,7 @@ class Services(pulumi.ComponentResource):
                 enable_ecs_managed_tags=True,
                 tags=service_tags,
                 # ECS refuses a service whose target group is not yet behind a listener.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[listener, *rules]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[listener, *rules, *task_grants]),
             )
             resource_id = pulumi.Output.concat("service/", cluster.name, "/", service.name)
             aws.appautoscaling.Target(

@@ -35,6 +35,7 @@ class StandbyDatabaseArgs:
 class StandbyDatabase(pulumi.ComponentResource):
     identifier: str
     arn: pulumi.Output[str] | None
+    address: pulumi.Output[str] | None  # the replica's endpoint, which a promotion keeps
     subnet_group_name: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     automated_backups_arn: pulumi.Output[str] | None
@@ -58,6 +59,7 @@ class StandbyDatabase(pulumi.ComponentResource):
         self.subnet_group_name = subnets.name
         self.security_group_id = group.id
         self.arn = None
+        self.address = None
         if settings.replica:
             promoted = args.promoted
             replica = aws.rds.Instance(
@@ -72,8 +74,11 @@ class StandbyDatabase(pulumi.ComponentResource):
                 multi_az=promoted,
                 copy_tags_to_snapshot=True,
                 deletion_protection=True,
-                skip_final_snapshot=False,
-                final_snapshot_identifier=f"{args.identifier}-final",
+                # RDS refuses a final snapshot when deleting a read replica (DeleteDBInstance:
+                # FinalDBSnapshotIdentifier "can't be specified when deleting a read replica");
+                # once promoted it is a database of its own and takes one.
+                skip_final_snapshot=not promoted,
+                final_snapshot_identifier=f"{args.identifier}-final" if promoted else None,
                 storage_encrypted=True,
                 kms_key_id=args.kms_key_arn,
                 publicly_accessible=False,
@@ -85,6 +90,7 @@ class StandbyDatabase(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.arn = replica.arn
+            self.address = replica.address
         self.automated_backups_arn = None
         if settings.replicated_retention_days is not None:
             replication = aws.rds.InstanceAutomatedBackupsReplication(

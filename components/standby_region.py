@@ -11,6 +11,7 @@ the operations toolkit.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,10 @@ import pulumi_aws as aws
 
 from components.alarms import Alarms, AlarmsArgs, ReplicaLagAlarm
 from components.bucket_replication import BucketReplication, BucketReplicationArgs, ReplicatedBucket
+from components.database_credentials import in_region
+from components.database_endpoints import DatabaseEndpoints, DatabaseEndpointsArgs, host_name
+from components.database_network import engine_port
+from components.operations_bucket import OperationsBucket, OperationsBucketArgs
 from components.operator_role import OperatorRole, OperatorRoleArgs
 from components.region_assurance import RegionAssurance, RegionAssuranceArgs, StandbyInputs
 from components.region_parts import (
@@ -30,7 +35,9 @@ from components.region_parts import (
     moved_from_stack_root,
     pick,
 )
+from components.services import DatabaseConnection
 from components.standby_database import StandbyDatabase, StandbyDatabaseArgs
+from continuity import names as aws_names
 from continuity import tags
 from continuity.network import overlaps
 
@@ -47,7 +54,20 @@ INVENTORY_NAMES = (
     "cluster_name",
     "service_names",
     "kubernetes",
+    "db_secret_arns",
+    "db_host_names",
+    "db_endpoint_zone_id",
 )
+
+
+# Inventory entries that are not also top-level outputs of the DR stack.
+INVENTORY_ONLY = ("db_secret_arns", "db_host_names", "db_endpoint_zone_id")
+
+
+def password_in(secret_arn: pulumi.Input[str], region: str) -> pulumi.Output[str]:
+    """The master password, read from the region's replica of the credentials secret."""
+    version = aws.secretsmanager.get_secret_version_output(secret_id=secret_arn, region=region)
+    return pulumi.Output.secret(version.secret_string.apply(lambda text: json.loads(text)["password"]))
 
 
 class PrimaryStack:
@@ -109,7 +129,20 @@ class StandbyRegion(pulumi.ComponentResource):
 
         primary.require("vpc_cidr").apply(check_cidr)
         promoted = cfg.promoted
-        parts = build_region_parts(self, args, active=promoted)
+        items = [r.data_item for r in settings.rds]
+        port = engine_port(cfg.db_engine)
+        connections: list[DatabaseConnection] = []
+        passwords: dict[str, pulumi.Input[str]] = {}
+        if items:
+            # The primary's credentials secrets, replicated here (DatabaseCredentials).
+            primary_secrets = primary.require("db_secret_arns")
+            replica_key = primary.require("db_credentials_replica_key_arn")
+            for item in items:
+                secret = pick(primary_secrets, item).apply(lambda arn: in_region(arn, plan.regions.dr))
+                connections.append(DatabaseConnection(item, host_name(svc, item), port, secret, replica_key))
+                if any(s.compute == "kubernetes" for s in settings.services):
+                    passwords[item] = password_in(secret, plan.regions.dr)
+        parts = build_region_parts(self, args, active=promoted, databases=connections, passwords=passwords)
         network, key, services = parts.network, parts.key, parts.services
         buckets, backup = parts.buckets, parts.backup
         primary_db_arns = primary.require("db_instance_arns")
@@ -134,6 +167,32 @@ class StandbyRegion(pulumi.ComponentResource):
             )
             for r in settings.rds
         }
+        endpoints = None
+        if databases:
+            endpoints = DatabaseEndpoints(
+                f"{svc}-db-endpoints",
+                DatabaseEndpointsArgs(
+                    service=svc,
+                    vpc_id=network.vpc_id,
+                    region=cfg.region,
+                    items=items,
+                    addresses={item: db.address for item, db in databases.items() if db.address is not None},
+                    tags=parts.base,
+                ),
+                pulumi.ResourceOptions(parent=self),
+            )
+        operations = OperationsBucket(
+            f"{svc}-operations",
+            OperationsBucketArgs(
+                name_prefix=aws_names.fit_prefix(f"{svc}-operations-dr-", aws_names.BUCKET_PREFIX_MAX),
+                kms_key_arn=key.key_arn,
+                tags={
+                    **parts.base,
+                    tags.EXEMPT: "operations state - failover lock and drill history - no plan data",
+                },
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
         replicated = [b for b in settings.buckets if b.replicate_to_dr]
         if replicated:
             source_names = primary.require("bucket_names")
@@ -147,6 +206,7 @@ class StandbyRegion(pulumi.ComponentResource):
                             source_name=pick(source_names, b.data_item),
                             source_arn=pick(source_arns, b.data_item),
                             destination_arn=buckets[b.data_item].bucket_arn,
+                            destination_versioning=buckets[b.data_item].versioning,
                         )
                         for b in replicated
                     ],
@@ -277,6 +337,10 @@ class StandbyRegion(pulumi.ComponentResource):
                     "multi_az": True,
                     "deletion_protection": True,
                     "rpo_seconds": r.rpo.seconds,
+                    # What the services read: a name in the region's private zone that follows the
+                    # serving instance, and the credentials secret's replica in this region.
+                    "host_name": host_name(svc, r.data_item),
+                    "secret_arn": connections[index].secret_arn,
                     **(
                         {
                             "replica_identifier": databases[r.data_item].identifier,
@@ -293,7 +357,7 @@ class StandbyRegion(pulumi.ComponentResource):
                         }
                     ),
                 }
-                for r in settings.rds
+                for index, r in enumerate(settings.rds)
             ],
             "services": [
                 {
@@ -318,7 +382,10 @@ class StandbyRegion(pulumi.ComponentResource):
                 },
             },
             "operator_role_arn": operator.role_arn,
+            "operations_bucket": operations.bucket_name,
         }
+        if endpoints is not None:
+            promotion["database_endpoints_zone_id"] = endpoints.zone_id
         entry = entry_point(settings, parts)
         kubernetes, cluster = parts.kubernetes, parts.cluster
         if kubernetes is not None and cluster is not None:
@@ -363,6 +430,9 @@ class StandbyRegion(pulumi.ComponentResource):
             "cluster_name": services.cluster_name if services else None,
             "service_names": services.service_names if services else {},
             "kubernetes": kubernetes_inventory(parts, plan, settings),
+            "db_secret_arns": {c.data_item: c.secret_arn for c in connections},
+            "db_host_names": {c.data_item: c.host for c in connections},
+            "db_endpoint_zone_id": endpoints.zone_id if endpoints is not None else None,
         }
         inventory = {
             "service": svc,
@@ -372,6 +442,7 @@ class StandbyRegion(pulumi.ComponentResource):
             "dr_region": plan.regions.dr,
             "db_instance_class": cfg.db_instance_class,
             "drill_history": cfg.drill_history,
+            "operations_bucket": operations.bucket_name,
             "regions": {
                 "primary": {name: primary.get(name) for name in INVENTORY_NAMES},
                 "dr": region_names,
@@ -386,12 +457,13 @@ class StandbyRegion(pulumi.ComponentResource):
             **{
                 name: value
                 for name, value in region_names.items()
-                if name not in ("health_check_id", "cluster_name", "service_names")
+                if name not in ("health_check_id", "cluster_name", "service_names", *INVENTORY_ONLY)
             },
             "bucket_arns": {item: b.bucket_arn for item, b in buckets.items()},
             "backup_plan_ids": backup.plan_ids,
             "alarm_topic_arn": alarms.topic_arn,
             "operator_role_arn": operator.role_arn,
+            "operations_bucket": operations.bucket_name,
             "assurance": assurance.outputs,
         }
         if services is not None:

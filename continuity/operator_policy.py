@@ -46,6 +46,7 @@ cannot delete a database of the stacks, whatever a script does.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,6 +128,71 @@ IMPLIED_ACTIONS: frozenset[str] = frozenset({"rds:AddTagsToResource", "kms:Creat
 
 def allowed_actions() -> set[str]:
     return {action for actions in OPERATOR_ACTIONS.values() for action in actions}
+
+
+# IAM counts a customer managed policy's characters, white space aside, against 6,144 (IAM and AWS
+# STS quotas); the document grows with the plan (an ARN per database, service and alarm), so it is
+# attached as several managed policies, one per group of statements below.
+MANAGED_POLICY_MAX = 6_144
+# A role takes 10 managed policies by default (same quotas): three leave room for a team's own.
+POLICY_GROUPS: dict[str, frozenset[str]] = {
+    "databases": frozenset(
+        {
+            "DatabasesOfThisStack",
+            "DescribeDatabases",
+            "ScratchRestores",
+            "ScratchInstancesOnly",
+            "FailbackReplicas",
+            "RestoreFromReplicatedBackups",
+            "ReplicatedBackups",
+            "KeysForRestores",
+            "DescribeKeysForRestores",
+            "KeysInThePrimaryRegion",
+        }
+    ),
+    "traffic": frozenset(
+        {
+            "ServicesOfThisStack",
+            "ScalingOfThisStack",
+            "HealthChecksOfThisStack",
+            "FailoverRecordsOfThisStack",
+            "ReadMetrics",
+            "AlarmsOfThisStack",
+            "PrimaryServicesRead",
+        }
+    ),
+}
+# Everything else (backups, buckets, the history, statements added later) goes to the last group.
+REST_GROUP = "data"
+
+
+class PolicyTooLarge(ValueError):
+    """A group of the operator policy is past IAM's managed-policy size; the message says by how much."""
+
+
+def policy_size(document: dict[str, Any]) -> int:
+    """Characters IAM counts: the JSON text without white space."""
+    return len("".join(json.dumps(document).split()))
+
+
+def operator_policy_documents(scope: OperatorScope) -> dict[str, dict[str, Any]]:
+    """The operator policy as one managed policy per group (databases, traffic, data), each
+    checked against IAM's size quota before AWS would refuse it."""
+    statements = operator_policy_document(scope)["Statement"]
+    groups: dict[str, list[dict[str, Any]]] = {name: [] for name in [*POLICY_GROUPS, REST_GROUP]}
+    for statement in statements:
+        group = next((g for g, sids in POLICY_GROUPS.items() if statement.get("Sid") in sids), REST_GROUP)
+        groups[group].append(statement)
+    documents = {name: {"Version": "2012-10-17", "Statement": kept} for name, kept in groups.items()}
+    for name, document in documents.items():
+        size = policy_size(document)
+        if size > MANAGED_POLICY_MAX:
+            raise PolicyTooLarge(
+                f"operator policy {name}: {size} characters, past IAM's {MANAGED_POLICY_MAX} for a managed "
+                f"policy ({len(document['Statement'])} statements); the stack names too many resources for "
+                "one policy of this group"
+            )
+    return documents
 
 
 def operator_policy_document(scope: OperatorScope) -> dict[str, Any]:

@@ -60,6 +60,35 @@ CONFIG_KEYS = (
 # The AWS CLI image that uploads in-cluster dumps; a versioned tag (AWS publishes one per release),
 # so a backup job never changes under the team's feet.
 DEFAULT_UPLOAD_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.0"
+# Until a team sets its own image, every service runs this one, made to answer the plan's health
+# check on the plan's port (busybox httpd serving one file), so a first deploy is healthy for what
+# it is and says so: the program warns, and the image is no application. Docker's official images
+# are mirrored on ECR Public, which Fargate pulls without Docker Hub's rate limits.
+PLACEHOLDER_IMAGE = "public.ecr.aws/docker/library/busybox:1.37"
+
+# The defaults Pulumi.yaml declares for keys with one (tests/components/test_config_defaults.py
+# keeps the two equal): the program sees them even where the CLI does not apply them (a test).
+DEFAULTS: dict[str, str] = {
+    "plan": "continuity-plan.yaml",
+    "image": PLACEHOLDER_IMAGE,
+    "taskCpu": "256",
+    "taskMemory": "512",
+    "dbEngine": "postgres",
+    # A major version: RDS upgrades minor versions itself (auto_minor_version_upgrade), and a pinned
+    # minor would make the next `pulumi up` after such an upgrade plan a downgrade.
+    "dbEngineVersion": "16",
+    "dbInstanceClass": "db.t4g.medium",
+    "dbAllocatedStorage": "20",
+    "backupUploadImage": DEFAULT_UPLOAD_IMAGE,
+    "drillHistory": "reports/continuity-history.jsonl",
+}
+# What a major version looks like per engine (RDS's own numbering): PostgreSQL counts majors
+# from 10 as one number (16), MySQL and MariaDB as two (8.0, 10.11).
+ENGINE_MAJOR = {
+    "postgres": re.compile(r"^[1-9][0-9]*$"),
+    "mysql": re.compile(r"^[0-9]+\.[0-9]+$"),
+    "mariadb": re.compile(r"^[0-9]+\.[0-9]+$"),
+}
 
 
 class ConfigError(ValueError):
@@ -71,6 +100,11 @@ class ServiceRuntime:
     image: str
     cpu: int
     memory: int
+
+    @property
+    def placeholder(self) -> bool:
+        """Whether the service runs the placeholder (no image of the team's own yet)."""
+        return self.image == PLACEHOLDER_IMAGE
 
 
 @dataclass(frozen=True)
@@ -113,6 +147,7 @@ class StackConfig:
 def _text(values: Mapping[str, str | None], key: str, default: str | None = None) -> str:
     value = values.get(key)
     if value in (None, ""):
+        default = DEFAULTS.get(key, default)
         if default is None:
             raise ConfigError(f"config {key}: required (set it with `pulumi config set {key} ...`)")
         return default
@@ -120,10 +155,10 @@ def _text(values: Mapping[str, str | None], key: str, default: str | None = None
     return value
 
 
-def _int(values: Mapping[str, str | None], key: str, default: int) -> int:
+def _int(values: Mapping[str, str | None], key: str) -> int:
     raw = values.get(key)
     if raw in (None, ""):
-        return default
+        raw = DEFAULTS[key]
     try:
         return int(str(raw))
     except ValueError:
@@ -154,9 +189,9 @@ def _json(
 
 
 def _service_runtime(plan: Plan, values: Mapping[str, str | None]) -> dict[str, ServiceRuntime]:
-    image = _text(values, "image", "public.ecr.aws/nginx/nginx:stable")
-    cpu = _int(values, "taskCpu", 256)
-    memory = _int(values, "taskMemory", 512)
+    image = _text(values, "image")
+    cpu = _int(values, "taskCpu")
+    memory = _int(values, "taskMemory")
     overrides = _json(
         values,
         "services",
@@ -265,29 +300,44 @@ def read_stack_config(values: Mapping[str, str | None], region: str, plan: Plan)
             "through an IAM role for their service account (IRSA), which needs the EKS cluster's "
             "OIDC provider"
         )
+    engine = _text(values, "dbEngine")
+    if engine not in ENGINE_MAJOR:
+        raise ConfigError(f"config dbEngine: {engine!r} is not one of {', '.join(ENGINE_MAJOR)}")
     return StackConfig(
         role="primary" if role == "primary" else "dr",
         region=region,
-        plan_path=_text(values, "plan", "continuity-plan.yaml"),
+        plan_path=_text(values, "plan"),
         primary_stack=primary_stack,
         promoted=promoted,
         hosted_zone=hosted_zone,
         record_name=record_name,
         vpc_cidr=str(network),
         alarm_emails=[str(e) for e in emails],
-        db_engine=_text(values, "dbEngine", "postgres"),
-        db_engine_version=_text(values, "dbEngineVersion", "16.4"),
-        db_instance_class=_text(values, "dbInstanceClass", "db.t4g.medium"),
-        db_allocated_storage=_int(values, "dbAllocatedStorage", 20),
+        db_engine=engine,
+        db_engine_version=_engine_version(values, engine),
+        db_instance_class=_text(values, "dbInstanceClass"),
+        db_allocated_storage=_int(values, "dbAllocatedStorage"),
         services=_service_runtime(plan, values),
         certificate_arn=certificate,
         operator_principals=[str(p) for p in principals],
         kubeconfig_set=kubeconfig_set,
         kube_context=kube_context,
         eks_cluster_name=eks_cluster,
-        backup_upload_image=_text(values, "backupUploadImage", DEFAULT_UPLOAD_IMAGE),
-        drill_history=_text(values, "drillHistory", "reports/continuity-history.jsonl"),
+        backup_upload_image=_text(values, "backupUploadImage"),
+        drill_history=_text(values, "drillHistory"),
     )
+
+
+def _engine_version(values: Mapping[str, str | None], engine: str) -> str:
+    version = _text(values, "dbEngineVersion")
+    if not ENGINE_MAJOR[engine].match(version):
+        major = ".".join(version.split(".")[: 1 if engine == "postgres" else 2])
+        raise ConfigError(
+            f"config dbEngineVersion: {version} is not a major version of {engine}; RDS upgrades minor "
+            f"versions itself (auto minor version upgrade), after which a pinned minor makes `pulumi up` "
+            f"plan a downgrade: give the major version ({major})"
+        )
+    return version
 
 
 def _current_context(text: str | None) -> str:

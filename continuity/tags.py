@@ -18,6 +18,9 @@ WORKLOAD = "continuity:workload"
 BACKUP = "continuity:backup"
 BACKUP_ACTIVE = "active"
 BACKUP_STANDBY = "standby"
+# A stateful resource that belongs to no plan item says why (the policy pack lists it): AWS tag
+# values take letters, digits, spaces and _ . : / = + - @ only.
+EXEMPT = "continuity:exempt"
 
 
 def base_tags(plan: Plan, role: str) -> dict[str, str]:

@@ -22,10 +22,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from pulumi.runtime import mocks as pm
 
+from offline.aws_rules import LOCAL_ZONES, Declared, enforce
 from offline.fake_kubernetes import FakeCluster
 from offline.mocks import OfflineMocks
 from offline.moto_fidelity import Fidelity, ReplicatedBackups
 from offline.moto_server import EMULATOR_CREDENTIALS
+from offline.program import unwrap_secrets
 
 Handler = Callable[["EmulatedMocks", str, dict[str, Any], str], tuple[str, dict[str, Any]]]
 HANDLERS: dict[str, Handler] = {}
@@ -43,6 +45,8 @@ class Emulation:
     not_emulated: list[tuple[str, str, str]] = field(default_factory=list)  # (type, name, reason)
     # Created, but not quite as declared, because of an emulator limit: (type, name, what differs).
     notes: list[tuple[str, str, str]] = field(default_factory=list)
+    # Every AWS resource as declared, for the rules about deleting it (check_destroy).
+    declared: list[Declared] = field(default_factory=list)
 
 
 def handles(*types: str) -> Callable[[Handler], Handler]:
@@ -105,6 +109,33 @@ class EmulatedMocks(OfflineMocks):
                 )
             return self._clients[key]
 
+    def availability_zones(self, region: str, filters: list[dict[str, Any]]) -> dict[str, Any]:
+        """What DescribeAvailabilityZones lists for the emulated account: the Region's zones, and
+        the Local Zones it opted into (moto has none, and ignores the opt-in-status filter)."""
+        zones = [
+            {
+                "name": z["ZoneName"],
+                "id": z["ZoneId"],
+                "opt-in-status": "opt-in-not-required",
+                "zone-type": "availability-zone",
+            }
+            for z in self.client("ec2", region).describe_availability_zones()["AvailabilityZones"]
+            if z["State"] == "available"
+        ]
+        zones += [
+            {
+                "name": z,
+                "id": f"{region[:2]}{region.split('-')[1][0]}{region[-1]}-lz{i + 1}",
+                "opt-in-status": "opted-in",
+                "zone-type": "local-zone",
+            }
+            for i, z in enumerate(LOCAL_ZONES.get(region, ()))
+        ]
+        for wanted in filters:
+            zones = [z for z in zones if z.get(str(wanted.get("name"))) in (wanted.get("values") or [])]
+        zones.sort(key=lambda z: z["name"])
+        return {"names": [z["name"] for z in zones], "zoneIds": [z["id"] for z in zones], "id": region}
+
     def kubernetes_outputs(
         self, typ: str, name: str, inputs: dict[str, Any], region: str
     ) -> tuple[str, dict[str, Any]]:
@@ -140,6 +171,12 @@ class EmulatedMocks(OfflineMocks):
         handler = HANDLERS.get(typ)
         if not typ.startswith("aws:"):
             return super().outputs_for(typ, name, inputs, region)  # components: nothing to create
+        # Secrets arrive wrapped (as the engine sees them); AWS is sent their values.
+        inputs = unwrap_secrets(inputs)
+        declared = Declared(typ, name, inputs, region)
+        # AWS refuses what moto would store (offline/aws_rules.py): so does the emulator.
+        enforce(declared, self)
+        self.emulation.declared.append(declared)
         if handler is None:
             reason = UNSUPPORTED.get(typ, "not among the types the scripts act on or read")
             self.emulation.not_emulated.append((typ, name, reason))
@@ -152,9 +189,16 @@ class EmulatedMocks(OfflineMocks):
         region = self.region_of(dict(args.args))
         invoke = args.token
         if invoke == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            zones = self.client("ec2", region).describe_availability_zones()["AvailabilityZones"]
-            names = sorted(z["ZoneName"] for z in zones if z["State"] == "available")
-            return {"names": names, "zoneIds": [z["ZoneId"] for z in zones], "id": region}
+            return self.availability_zones(region, args.args.get("filters") or [])
+        if invoke == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+            secret = str(args.args.get("secretId"))
+            value = self.client("secretsmanager", region).get_secret_value(SecretId=secret)
+            return {
+                "secretId": secret,
+                "arn": value["ARN"],
+                "secretString": value["SecretString"],
+                "id": secret,
+            }
         if invoke == "aws:index/getCallerIdentity:getCallerIdentity":
             identity = self.client("sts", region).get_caller_identity()
             return {
@@ -290,12 +334,53 @@ def _security_group(
 @handles("aws:kms/key:Key")
 def _key(m: EmulatedMocks, name: str, p: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
     kms = m.client("kms", region)
-    key = kms.create_key(Description=p.get("description", name), Tags=aws_tags(p, "TagKey", "TagValue"))[
-        "KeyMetadata"
-    ]
+    key = kms.create_key(
+        Description=p.get("description", name),
+        MultiRegion=bool(p.get("multiRegion")),
+        **({"Policy": p["policy"]} if p.get("policy") else {}),
+        Tags=aws_tags(p, "TagKey", "TagValue"),
+    )["KeyMetadata"]
     if p.get("enableKeyRotation"):
         kms.enable_key_rotation(KeyId=key["KeyId"])
     return key["KeyId"], {"keyId": key["KeyId"], "arn": key["Arn"]}
+
+
+@handles("aws:kms/replicaKey:ReplicaKey")
+def _replica_key(m: EmulatedMocks, name: str, p: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
+    primary = p["primaryKeyArn"]
+    # moto finds a key to replicate by its id only (AWS takes the ARN too).
+    replica = m.client("kms", primary.split(":")[3]).replicate_key(
+        KeyId=primary.rsplit("/", 1)[-1], ReplicaRegion=region, Description=p.get("description", name)
+    )["ReplicaKeyMetadata"]
+    return replica["KeyId"], {"keyId": replica["KeyId"], "arn": replica["Arn"]}
+
+
+@handles("aws:secretsmanager/secret:Secret")
+def _secret(m: EmulatedMocks, name: str, p: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
+    secret = m.client("secretsmanager", region).create_secret(
+        Name=p.get("name") or m.autoname(name),
+        Description=p.get("description", ""),
+        KmsKeyId=p.get("kmsKeyId", ""),
+        AddReplicaRegions=[
+            {"Region": r["region"], **({"KmsKeyId": r["kmsKeyId"]} if r.get("kmsKeyId") else {})}
+            for r in p.get("replicas") or []
+        ],
+        Tags=aws_tags(p),
+    )
+    return secret["ARN"], {"arn": secret["ARN"], "name": secret["Name"]}
+
+
+@handles("aws:secretsmanager/secretVersion:SecretVersion")
+def _secret_version(
+    m: EmulatedMocks, name: str, p: dict[str, Any], region: str
+) -> tuple[str, dict[str, Any]]:
+    version = m.client("secretsmanager", region).put_secret_value(
+        SecretId=p["secretId"], SecretString=p["secretString"]
+    )
+    return f"{p['secretId']}|{version['VersionId']}", {
+        "versionId": version["VersionId"],
+        "arn": version["ARN"],
+    }
 
 
 @handles("aws:kms/alias:Alias")
@@ -469,6 +554,7 @@ def _instance(m: EmulatedMocks, name: str, p: dict[str, Any], region: str) -> tu
             AllocatedStorage=whole(p.get("allocatedStorage", 20)),
             MasterUsername=p.get("username", "admin"),
             ManageMasterUserPassword=bool(p.get("manageMasterUserPassword")),
+            **({"MasterUserPassword": p["password"]} if p.get("password") else {}),
             BackupRetentionPeriod=whole(p.get("backupRetentionPeriod", 0)),
             StorageEncrypted=bool(p.get("storageEncrypted")),
             CopyTagsToSnapshot=bool(p.get("copyTagsToSnapshot")),
@@ -920,15 +1006,28 @@ def _health_check(m: EmulatedMocks, name: str, p: dict[str, Any], region: str) -
     return check["Id"], {"arn": f"arn:aws:route53:::healthcheck/{check['Id']}"}
 
 
+@handles("aws:route53/zone:Zone")
+def _zone(m: EmulatedMocks, name: str, p: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
+    vpcs = p.get("vpcs") or []
+    zone = m.client("route53", "us-east-1").create_hosted_zone(
+        Name=p["name"],
+        CallerReference=m.autoname(name),
+        HostedZoneConfig={"Comment": p.get("comment", ""), "PrivateZone": bool(vpcs)},
+        **({"VPC": {"VPCRegion": vpcs[0]["vpcRegion"], "VPCId": vpcs[0]["vpcId"]}} if vpcs else {}),
+    )["HostedZone"]
+    zone_id = zone["Id"].rsplit("/", 1)[-1]
+    return zone_id, {"zoneId": zone_id, "nameServers": []}
+
+
 @handles("aws:route53/record:Record")
 def _record(m: EmulatedMocks, name: str, p: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
-    record: dict[str, Any] = {
-        "Name": p["name"],
-        "Type": p["type"],
-        "SetIdentifier": p.get("setIdentifier"),
-        "Failover": p["failoverRoutingPolicies"][0]["type"],
-        "HealthCheckId": p.get("healthCheckId"),
-    }
+    record: dict[str, Any] = {"Name": p["name"], "Type": p["type"]}
+    if p.get("failoverRoutingPolicies"):
+        record.update(
+            SetIdentifier=p.get("setIdentifier"),
+            Failover=p["failoverRoutingPolicies"][0]["type"],
+            HealthCheckId=p.get("healthCheckId"),
+        )
     if p.get("aliases"):
         alias = p["aliases"][0]
         record["AliasTarget"] = {
@@ -939,11 +1038,18 @@ def _record(m: EmulatedMocks, name: str, p: dict[str, Any], region: str) -> tupl
     else:
         record["TTL"] = whole(p["ttl"])
         record["ResourceRecords"] = [{"Value": value} for value in p["records"]]
+    record = {k: v for k, v in record.items() if v is not None}
     m.client("route53", "us-east-1").change_resource_record_sets(
         HostedZoneId=p["zoneId"], ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]}
     )
     rid = f"{p['zoneId']}_{p['name']}_{p['type']}_{p.get('setIdentifier', '')}"
     return rid, {"fqdn": p["name"]}
+
+
+def check_destroy(emulation: Emulation, world: Any) -> None:
+    """`pulumi destroy` must work too: the rules about deleting, for everything deployed."""
+    for declared in emulation.declared:
+        enforce(declared, world, phase="delete")
 
 
 import offline.emulator_assurance  # noqa: E402, F401 - registers the assurance resources (issue 16)

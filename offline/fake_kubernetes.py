@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from offline.kubernetes_rules import Invalid, validate
+
 # /api/v1/... or /apis/<group>/<version>/..., then [namespaces/<ns>/]<plural>[/<name>[/<sub>]]
 _PATH = re.compile(
     r"^/(?:api/(?P<core>v1)|apis/(?P<group>[^/]+)/(?P<version>[^/]+))"
@@ -67,6 +69,9 @@ class FakeCluster:
 
     # -- state, for the emulated deployment and the tests
     def put(self, api: str, plural: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Store an object as the API server would, once it passes the server's validation
+        (offline/kubernetes_rules.py; Invalid otherwise, and nothing is stored)."""
+        validate(plural, body, KINDS.get(plural, plural.title()))
         with self.lock:
             metadata = body.setdefault("metadata", {})
             key = (api, plural, metadata.get("namespace", ""), metadata["name"])
@@ -202,7 +207,10 @@ def _handler(cluster: FakeCluster) -> type[BaseHTTPRequestHandler]:
                 self._list(api, plural, None)
                 return
             with cluster.lock:
-                self._resource(method, api, plural, namespace, name=name, sub=sub, body=body)
+                try:
+                    self._resource(method, api, plural, namespace, name=name, sub=sub, body=body)
+                except Invalid as err:
+                    self._status(HTTPStatus.UNPROCESSABLE_ENTITY, "Invalid", str(err))
 
         def _list(self, api: str, plural: str, namespace: str | None) -> None:
             items = [

@@ -71,7 +71,27 @@ class OfflineMocks(pm.Mocks):
             out["bucket"] = rid
             out["arn"] = f"arn:aws:s3:::{rid}"
             out["region"] = region
-        elif typ == "aws:kms/key:Key":
+        elif typ == "random:index/randomPassword:RandomPassword":
+            # A password as the random provider makes it: the length and alphabet asked for.
+            alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789" + str(
+                inputs.get("overrideSpecial", "")
+            )
+            seed = hashlib.sha256(f"{name}/{region}/password".encode()).digest()
+            length = int(inputs.get("length", 16))
+            out["result"] = "".join(alphabet[seed[i % len(seed)] % len(alphabet)] for i in range(length))
+            out["bcryptHash"] = "$2a$10$" + _digest(name, length=53)
+            rid = "none"
+        elif typ == "aws:secretsmanager/secret:Secret":
+            secret = inputs.get("name") or rid
+            out["name"] = secret
+            rid = out["arn"] = f"arn:aws:secretsmanager:{region}:{account}:secret:{secret}-{short[:6]}"
+        elif typ == "aws:secretsmanager/secretVersion:SecretVersion":
+            rid = f"{inputs.get('secretId')}|{short}"
+            out["versionId"] = str(uuid.UUID(hashlib.md5(rid.encode()).hexdigest()))  # noqa: S324
+        elif typ == "aws:route53/zone:Zone":
+            rid = out["zoneId"] = f"Z{short.upper()}PRIVATE"
+            out["nameServers"] = []
+        elif typ in ("aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey"):
             rid = str(uuid.UUID(hashlib.md5(f"{name}/{region}".encode()).hexdigest()))  # noqa: S324 - an id, not a hash of secrets
             out["keyId"] = rid
             out["arn"] = f"arn:aws:kms:{region}:{account}:key/{rid}"
@@ -181,13 +201,37 @@ class OfflineMocks(pm.Mocks):
     def answer(self, args: pm.MockCallArgs) -> dict[str, Any]:
         region = self.region_of(dict(args.args))
         invoke = args.token
-        if invoke == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            names = [f"{region}{suffix}" for suffix in "abc"]
+        if invoke == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+            secret = str(args.args.get("secretId"))
+            password = _digest(secret, "password", length=32)
             return {
-                "names": names,
-                "zoneIds": [f"{region[:2]}{region[-1]}-az{i + 1}" for i in range(3)],
-                "id": region,
+                "secretId": secret,
+                "arn": secret,
+                "secretString": f'{{"password": "{password}"}}',
+                "id": secret,
             }
+        if invoke == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            # Three zones, and a Local Zone the account opted into: EC2 lists it too unless filtered.
+            zones = [
+                {
+                    "name": f"{region}{suffix}",
+                    "id": f"{region[:2]}{region[-1]}-az{i + 1}",
+                    "zone-type": "availability-zone",
+                    "opt-in-status": "opt-in-not-required",
+                }
+                for i, suffix in enumerate("abc")
+            ] + [
+                {
+                    "name": f"{region}-lz-1a",
+                    "id": f"{region[:2]}{region[-1]}-lz1",
+                    "zone-type": "local-zone",
+                    "opt-in-status": "opted-in",
+                }
+            ]
+            for wanted in args.args.get("filters") or []:
+                zones = [z for z in zones if z.get(str(wanted.get("name"))) in (wanted.get("values") or [])]
+            zones.sort(key=lambda z: z["name"])
+            return {"names": [z["name"] for z in zones], "zoneIds": [z["id"] for z in zones], "id": region}
         if invoke == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT_ID,

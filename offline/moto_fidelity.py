@@ -1,6 +1,6 @@
 """moto, made to behave like AWS where the disaster-recovery lifecycle depends on it.
 
-moto 5.2.5 differs from AWS in four places a failover touches; the emulator (and any test that
+moto 5.2.5 differs from AWS in five places the stacks and a failover touch; the emulator (and any test that
 exercises these paths) applies these patches to moto's backends in this process, which is also
 where a ThreadedMotoServer keeps its state:
 
@@ -10,7 +10,9 @@ where a ThreadedMotoServer keeps its state:
 - automated-backup replication to another region is not implemented (AWS keeps the source's
   automated backups in the destination region, restorable to a point in time);
 - a restore from replicated automated backups ignores the backups and restores whatever instance
-  the region has first.
+  the region has first;
+- a replica of a multi-Region KMS key shares its primary's aliases (AWS keeps aliases per Region,
+  so the same alias name names the primary in one Region and the replica in another).
 
 ``Fidelity`` holds what AWS would know that moto does not: which endpoints are down, and which
 automated backups were replicated from which instance.
@@ -27,6 +29,7 @@ from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
+from moto.kms import models as kms_models
 from moto.rds import models as rds_models
 from moto.route53 import responses as route53_responses
 
@@ -99,7 +102,9 @@ def aws_fidelity(fidelity: Fidelity) -> Iterator[Fidelity]:
     # Typed Any: these replace methods on moto's classes, which mypy would refuse.
     rds_backend: Any = rds_models.RDSBackend
     route53_api: Any = route53_responses.Route53
+    kms_backend: Any = kms_models.KmsBackend
     originals = {
+        "replicate_key": kms_backend.replicate_key,
         "promote": rds_backend.promote_read_replica,
         "backups": rds_backend.describe_db_instance_automated_backups,
         "restore": rds_backend.restore_db_instance_to_point_in_time,
@@ -179,6 +184,12 @@ def aws_fidelity(fidelity: Fidelity) -> Iterator[Fidelity]:
         # An inverted check reports the opposite of what its checkers see.
         return ActionResult(_observations(endpoint_up != bool(getattr(check, "inverted", False))))
 
+    def replicate_key(self: Any, key_id: str, replica_region: str) -> Any:
+        replica = originals["replicate_key"](self, key_id, replica_region)
+        replica.aliases = {}  # moto's shallow copy shares the primary's alias table
+        return replica
+
+    kms_backend.replicate_key = replicate_key
     rds_backend.promote_read_replica = promote_read_replica
     rds_backend.describe_db_instance_automated_backups = describe_db_instance_automated_backups
     rds_backend.restore_db_instance_to_point_in_time = restore_db_instance_to_point_in_time
@@ -186,6 +197,7 @@ def aws_fidelity(fidelity: Fidelity) -> Iterator[Fidelity]:
     try:
         yield fidelity
     finally:
+        kms_backend.replicate_key = originals["replicate_key"]
         rds_backend.promote_read_replica = originals["promote"]
         rds_backend.describe_db_instance_automated_backups = originals["backups"]
         rds_backend.restore_db_instance_to_point_in_time = originals["restore"]

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pulumi
 import yaml
@@ -33,6 +34,9 @@ from offline.mocks import OfflineMocks
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOT_TYPE = "pulumi:pulumi:Stack"
+# The organization a self-managed backend (file://, s3://) gives every stack; stack references
+# there are organization/<project>/<stack>.
+ORGANIZATION = "organization"
 _RUN_LOCK = threading.Lock()  # the Pulumi runtime keeps global state: one program at a time
 
 MocksFactory = Callable[[str, dict[str, dict[str, Any]]], pm.Mocks]
@@ -55,8 +59,11 @@ class RecordedResource:
     property_dependencies: dict[str, list[str]]
     provider: str
     id: str | None = None
+    # Where the program constructed it, as the engine records it (project:///<path>#<line>).
+    source_position: str = ""
     # The aliases the program gave (wire form: {"urn": ...} or {"spec": {...}}), as the engine sees them.
     aliases: list[dict[str, Any]] = field(default_factory=list)
+    retain_on_delete: bool = False  # `pulumi destroy` leaves it in the cloud
 
     def plain_inputs(self) -> dict[str, Any]:
         return unwrap_secrets(self.inputs)
@@ -96,8 +103,9 @@ class _RecordingMonitor(pm.MockMonitor):
     """Records registrations; names URNs the way the engine does (full parent type chain, no
     root Stack type), unlike MockMonitor's own rule."""
 
-    def __init__(self, mocks: pm.Mocks) -> None:
+    def __init__(self, mocks: pm.Mocks, root: Path = ROOT) -> None:
         super().__init__(mocks)
+        self.root = root
         self.records: list[RecordedResource] = []
         self.stack_urn = ""
         self._lock = threading.Lock()
@@ -126,11 +134,27 @@ class _RecordingMonitor(pm.MockMonitor):
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             provider=request.provider,
             id=response.id or None,
+            source_position=_source_position(request, self.root),
             aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
+            retain_on_delete=bool(request.retainOnDelete),
         )
         with self._lock:
             self.records.append(record)
         return response
+
+
+def _source_position(request: Any, root: Path) -> str:
+    """The request's sourcePosition as the engine writes it into state (ResourceV3.sourcePosition,
+    pkg/resource/deploy/source_eval.go): project-relative, ``project:///<path>#<line>[,<column>]``."""
+    position = request.sourcePosition
+    if not position.uri.startswith("file://") or position.line <= 0:
+        return ""
+    try:
+        path = Path(unquote(urlparse(position.uri).path)).relative_to(root)
+    except ValueError:
+        return ""
+    column = f",{position.column}" if position.column else ""
+    return f"project:///{path.as_posix()}#{position.line}{column}"
 
 
 def stack_config(stack: str, *, root: Path = ROOT) -> tuple[str, dict[str, str]]:
@@ -144,6 +168,13 @@ def stack_config(stack: str, *, root: Path = ROOT) -> tuple[str, dict[str, str]]
     name = str(project["name"])
     values: dict[str, str] = {}
     for key, spec in (project.get("config") or {}).items():
+        if isinstance(spec, dict) and spec.get("secret") and "default" in spec:
+            # The CLI merges project defaults into the stack's config as plain text, then refuses any
+            # secret key whose value is not encrypted (pulumi/pulumi pkg/workspace/config.go).
+            raise OfflineError(
+                f"Pulumi.yaml: config {key}: a secret key cannot have a plain default (the CLI: "
+                f"\"Stack '{stack}' with configuration key '{name}:{key}' must be encrypted as it's secret\")"
+            )
         if isinstance(spec, dict) and "default" in spec:
             values[f"{name}:{key}"] = _config_text(spec["default"])
     for key, value in ((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}).items():
@@ -207,6 +238,8 @@ def run_program(
     region = config.get("aws:region", "")
     stack_outputs: dict[str, dict[str, Any]] = {}
     reference = config.get(f"{project}:primaryStack", "")
+    if config.get(f"{project}:role") == "dr" and not reference:
+        reference = f"{ORGANIZATION}/{project}/primary"  # what __main__.py defaults to
     if config.get(f"{project}:role") == "dr" and reference:
         if primary_outputs is None:
             primary_stack = reference.rsplit("/", 1)[-1]
@@ -256,8 +289,10 @@ def _run(
     executor = concurrent.futures.ThreadPoolExecutor(initializer=worker_loop)
     loop.set_default_executor(executor)
     pulumi_config.set_all_config(config, [])
-    monitor = _RecordingMonitor(mocks)
-    pm.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    monitor = _RecordingMonitor(mocks, program.parent)
+    pm.set_mocks(
+        mocks, project=project, stack=stack, preview=preview, monitor=monitor, organization=ORGANIZATION
+    )
     root_resource = pulumi_settings.get_root_resource()
     pulumi_settings.SETTINGS.outputs.clear()
     try:

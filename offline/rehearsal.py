@@ -27,23 +27,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from continuity.derive import RDS_PITR_RPO
 from continuity.durations import describe_seconds
 from continuity.outputs import Inventory, Promotion, parse_inventory, parse_promotion
 from continuity.plan import Plan, load_plan
-from offline.emulator import EmulatedMocks, Emulation
+from offline.deployment import EmulatedAccount
+from offline.emulator import Emulation, check_destroy
 from offline.fake_kubernetes import FakeCluster, running_cluster, write_kubeconfig
 from offline.moto_fidelity import Fidelity, aws_fidelity
-from offline.moto_server import EMULATOR_CREDENTIALS, Emulator, running_emulator
-from offline.program import ROOT, StackRun, run_program, stack_config
+from offline.moto_server import Emulator, running_emulator
+from offline.policy_check import check, load_pack
+from offline.program import ROOT, StackRun
+from offline.stack_state import states_from_run
 from operations.clock import SystemClock
 from operations.drill.measure import bars, gantt, improvements, tier_results
 from operations.progress import Progress
 from operations.report import StepRecord, md_table
-from scripts.check_policies import check, load_pack, states_from_run
 
 # A cross-region replica typically trails its source by seconds; AWS states no bound, so the
 # rehearsal picks one well inside every RPO and reports what it costs.
@@ -129,36 +130,17 @@ class _Context:
     healthy_at: datetime | None = None  # the DR endpoint's first healthy answer after the outage
     readiness_report: dict[str, Any] = field(default_factory=dict)
 
+    account: EmulatedAccount = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.account = EmulatedAccount(self.emulator, self.fidelity, self.clusters)
+        self.account.emulation = self.emulation
+
     def client(self, service: str, region: str) -> Any:
-        return boto3.session.Session(
-            aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=EMULATOR_CREDENTIALS["AWS_SESSION_TOKEN"],
-            region_name=region,
-        ).client(service, endpoint_url=self.emulator.endpoint_url)
+        return self.account.client(service, region)
 
     def deploy(self, stack: str, primary_outputs: dict[str, Any] | None = None) -> StackRun:
-        def mocks(region: str, outputs: dict[str, dict[str, Any]]) -> EmulatedMocks:
-            return EmulatedMocks(
-                region,
-                outputs,
-                endpoint_url=self.emulator.endpoint_url,
-                emulation=self.emulation,
-                fidelity=self.fidelity,
-                clusters=self.clusters,
-            )
-
-        region = self.plan.regions.primary if stack == "primary" else self.plan.regions.dr
-        overrides = (
-            {"continuity:eksClusterName": self.clusters[region].name} if region in self.clusters else {}
-        )
-        return run_program(
-            stack,
-            self.plan_path,
-            mocks_factory=mocks,
-            primary_outputs=primary_outputs,
-            config_overrides=overrides,
-        )
+        return self.account.deploy(self.plan, self.plan_path, stack, primary_outputs)
 
     def script(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
         """Run one of the operational scripts as an engineer would, against the emulator."""
@@ -186,19 +168,8 @@ Stage = Callable[[_Context, StageRecord], None]
 
 
 def _deploy_primary(ctx: _Context, rec: StageRecord) -> None:
-    project, config = stack_config("primary")
-    zone = config[f"{project}:hostedZone"]
-    # The stacks use an existing public zone (config hostedZone): the team's domain, here emulated.
-    ctx.client("route53", "us-east-1").create_hosted_zone(Name=zone, CallerReference=f"rehearsal-{zone}")
-    # And, for a plan that runs in Kubernetes, an existing EKS cluster per region.
-    for region, cluster in ctx.clusters.items():
-        created = ctx.client("eks", region).create_cluster(
-            name=cluster.name,
-            roleArn="arn:aws:iam::123456789012:role/eks-cluster",
-            resourcesVpcConfig={"subnetIds": []},
-        )
-        # `aws eks update-kubeconfig --name <name> --region <region>` names the context by the ARN.
-        cluster.context = created["cluster"]["arn"]
+    # The team's public zone and, for a plan in Kubernetes, an EKS cluster per region.
+    ctx.account.prepare()
     if ctx.clusters:
         ctx.kubeconfig = write_kubeconfig(list(ctx.clusters.values()), ctx.work / "kubeconfig")
     ctx.primary = ctx.deploy("primary")
@@ -211,6 +182,7 @@ def _deploy_dr(ctx: _Context, rec: StageRecord) -> None:
     assert ctx.primary is not None
     before = len(ctx.emulation.created)
     ctx.dr = ctx.deploy("dr", primary_outputs=ctx.primary.outputs)
+    check_destroy(ctx.emulation, ctx.account)
     # What `pulumi stack output --json --show-secrets --stack dr` prints, saved as docs/failover.md asks.
     ctx.outputs_file = ctx.work / "dr-outputs.json"
     ctx.outputs_file.write_text(json.dumps(ctx.dr.outputs, indent=2, default=str))

@@ -14,14 +14,13 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from policies.support import (
     BACKUP_PLAN,
     BACKUP_SELECTION,
-    PLAN_CONFIG,
     TAG_DATA_ITEM,
+    StackPolicy,
     covered,
     data_label,
     report_stray_tags,
@@ -59,11 +58,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
             )
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[BACKUP_PLAN],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

@@ -11,13 +11,12 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
 from policies.support import (
     BACKUP_PLAN,
-    PLAN_CONFIG,
+    ResourcePolicy,
     arn_region,
     data_subject,
     items,
@@ -31,8 +30,6 @@ DESCRIPTION = "AWS Backup rules of copy_to_dr data copy every recovery point to 
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != BACKUP_PLAN:
-        return
     subject = data_subject(args, ["rds", "s3", "kubernetes"])
     if not subject.item.copy_to_dr:
         not_applicable(args, f"{subject.label} has copy_to_dr false")
@@ -54,11 +51,11 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"rules[{index}].copyActions[0].destinationVaultArn is {found}; {wanted}", None)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[BACKUP_PLAN],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

@@ -15,20 +15,24 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
 from continuity.schedule import ScheduleError
-from policies.support import BACKUP_PLAN, PLAN_CONFIG, data_subject, items, mapping, schedule_gap
+from policies.support import (
+    BACKUP_PLAN,
+    ResourcePolicy,
+    data_subject,
+    items,
+    mapping,
+    schedule_gap,
+)
 
 NAME = "backup-plan-require-frequency"
 DESCRIPTION = "AWS Backup plans back their data item up at least as often as the plan's frequency."
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != BACKUP_PLAN:
-        return
     subject = data_subject(args, ["rds", "s3", "kubernetes"])
     item = subject.item
     if item.continuous:
@@ -68,11 +72,11 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"{closest}; {wanted}", None)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[BACKUP_PLAN],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

@@ -14,12 +14,20 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
 from continuity.plan import CONTINUOUS_RETENTION_MAX_DAYS
-from policies.support import BACKUP_PLAN, PLAN_CONFIG, data_subject, days, items, mapping, number, seen
+from policies.support import (
+    BACKUP_PLAN,
+    ResourcePolicy,
+    data_subject,
+    days,
+    items,
+    mapping,
+    number,
+    seen,
+)
 
 NAME = "backup-plan-require-retention"
 DESCRIPTION = (
@@ -28,8 +36,6 @@ DESCRIPTION = (
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != BACKUP_PLAN:
-        return
     subject = data_subject(args, ["rds", "s3", "kubernetes"])
     item = subject.item
     retention_days = item.retention.days_ceil()
@@ -63,11 +69,11 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
             )
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[BACKUP_PLAN],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

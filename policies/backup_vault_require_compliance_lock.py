@@ -16,14 +16,13 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from policies.support import (
     BACKUP_VAULT,
     BACKUP_VAULT_LOCK,
-    PLAN_CONFIG,
     TAG_SERVICE,
+    StackPolicy,
     days,
     not_applicable,
     number,
@@ -85,11 +84,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
                 )
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[BACKUP_VAULT],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

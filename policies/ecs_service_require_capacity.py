@@ -12,17 +12,16 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
 from policies.support import (
     ECS_SERVICE,
-    PLAN_CONFIG,
     ROLES,
     TAG_ROLE,
     TAG_SERVICE,
     TAG_WORKLOAD,
+    ResourcePolicy,
     not_applicable,
     number,
     plan_for,
@@ -41,8 +40,6 @@ def _tasks(count: int) -> str:
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != ECS_SERVICE:
-        return
     tags = tags_of(args.props)
     name = tags.get(TAG_WORKLOAD)
     if not isinstance(name, str):
@@ -73,11 +70,11 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"{shown}; {wanted}", None)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[ECS_SERVICE],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    config_schema=PLAN_CONFIG,
 )

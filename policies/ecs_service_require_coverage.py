@@ -12,13 +12,12 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from policies.support import (
     ECS_SERVICE,
-    PLAN_CONFIG,
     TAG_WORKLOAD,
+    StackPolicy,
     covered,
     report_stray_tags,
     service_label,
@@ -46,11 +45,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
                 )
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[ECS_SERVICE],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    config_schema=PLAN_CONFIG,
 )

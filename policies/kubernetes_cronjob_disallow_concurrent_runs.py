@@ -12,11 +12,10 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from policies.support import K8S_CRON_JOB, PLAN_CONFIG, cron_job_subject, mapping, seen
+from policies.support import K8S_CRON_JOB, ResourcePolicy, cron_job_subject, mapping, seen
 
 NAME = "kubernetes-cronjob-disallow-concurrent-runs"
 DESCRIPTION = (
@@ -31,8 +30,6 @@ EFFECTS = {
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != K8S_CRON_JOB:
-        return
     subject = cron_job_subject(args)
     value = mapping(args.props.get("spec")).get("concurrencyPolicy")
     if value == "Forbid":
@@ -49,11 +46,11 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     report(f"{shown}; a dump of {subject.label} still running when the next is due {effect}", None)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[K8S_CRON_JOB],
     validate=validate,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
-    config_schema=PLAN_CONFIG,
 )

@@ -14,14 +14,13 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from policies.support import (
     K8S_CRON_JOB,
     LABEL_DATA_ITEM,
     LABEL_ROLE,
-    PLAN_CONFIG,
+    StackPolicy,
     data_label,
     report_stray_tags,
     stack_role_label,
@@ -59,11 +58,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
                 )
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[K8S_CRON_JOB],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

@@ -14,20 +14,24 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
 from continuity.schedule import ScheduleError
-from policies.support import K8S_CRON_JOB, PLAN_CONFIG, cron_job_gap, cron_job_subject, mapping, show
+from policies.support import (
+    K8S_CRON_JOB,
+    ResourcePolicy,
+    cron_job_gap,
+    cron_job_subject,
+    mapping,
+    show,
+)
 
 NAME = "kubernetes-cronjob-require-frequency"
 DESCRIPTION = "Backup CronJobs dump their data item at least as often as the plan's frequency."
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != K8S_CRON_JOB:
-        return
     subject = cron_job_subject(args)
     item = subject.item
     wanted = f"{subject.label} needs a backup at least every {item.frequency}"
@@ -48,11 +52,11 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"spec.schedule {show(schedule)} leaves up to {shown} between backups; {wanted}", None)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[K8S_CRON_JOB],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

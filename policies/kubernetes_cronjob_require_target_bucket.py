@@ -17,14 +17,13 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
 from policies.support import (
     BACKUP_BUCKET_ENV,
     K8S_CRON_JOB,
-    PLAN_CONFIG,
+    ResourcePolicy,
     cron_job_subject,
     has_key,
     items,
@@ -54,8 +53,6 @@ def _bucket_variables(props: Any) -> list[tuple[str, Any]]:
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != K8S_CRON_JOB:
-        return
     subject = cron_job_subject(args)
     wanted = f"{subject.label} keeps its dumps in its own S3 bucket"
     variables = _bucket_variables(args.props)
@@ -73,11 +70,11 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     report(f"{shortfalls[0]}; {wanted}", None)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[K8S_CRON_JOB],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

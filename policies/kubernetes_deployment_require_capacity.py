@@ -16,7 +16,6 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
@@ -26,8 +25,8 @@ from policies.support import (
     LABEL_APP_NAME,
     LABEL_ROLE,
     LABEL_SERVICE,
-    PLAN_CONFIG,
     ROLES,
+    ResourcePolicy,
     label_value,
     labels_of,
     mapping,
@@ -53,12 +52,7 @@ def _replicas(count: int) -> str:
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type == K8S_DEPLOYMENT:
-        prop = "replicas"
-    elif args.resource_type in K8S_AUTOSCALER:
-        prop = "minReplicas"
-    else:
-        return
+    prop = "replicas" if args.resource_type == K8S_DEPLOYMENT else "minReplicas"
     labels = labels_of(args.props)
     name = labels.get(LABEL_APP_NAME)
     if not isinstance(name, str):
@@ -93,11 +87,11 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"{shown}; {wanted}", None)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[K8S_DEPLOYMENT, *K8S_AUTOSCALER],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    config_schema=PLAN_CONFIG,
 )

@@ -11,30 +11,27 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from policies.support import PLAN_CONFIG, RDS_INSTANCE, data_subject, seen
+from policies.support import RDS_INSTANCE, ResourcePolicy, data_subject, seen
 
 NAME = "rds-instance-enable-deletion-protection"
 DESCRIPTION = "RDS instances holding plan data have deletion protection on."
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != RDS_INSTANCE:
-        return
     subject = data_subject(args, ["rds"])
     value = args.props.get("deletionProtection")
     if value is not True:
         report(f"{seen('deletionProtection', value)}; {subject.label} could be deleted in one call", None)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[RDS_INSTANCE],
     validate=validate,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
-    config_schema=PLAN_CONFIG,
 )

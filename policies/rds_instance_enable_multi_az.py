@@ -11,19 +11,16 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from policies.support import PLAN_CONFIG, RDS_INSTANCE, data_subject, not_applicable, seen
+from policies.support import RDS_INSTANCE, ResourcePolicy, data_subject, not_applicable, seen
 
 NAME = "rds-instance-enable-multi-az"
 DESCRIPTION = "RDS instances that take writes run Multi-AZ, so one zone's failure is not a regional failover."
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != RDS_INSTANCE:
-        return
     subject = data_subject(args, ["rds"])
     if args.props.get("replicateSourceDb"):
         not_applicable(args, "a live read replica runs single-AZ until it is promoted")
@@ -32,11 +29,11 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"{seen('multiAz', value)}; {subject.label} has no standby in another availability zone", None)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[RDS_INSTANCE],
     validate=validate,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
-    config_schema=PLAN_CONFIG,
 )

@@ -15,14 +15,13 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from policies.support import (
-    PLAN_CONFIG,
     RDS_BACKUP_REPLICATION,
     RDS_INSTANCE,
     TAG_DATA_ITEM,
+    StackPolicy,
     data_label,
     days,
     not_applicable,
@@ -107,11 +106,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
             report(str(shortfalls[best.urn]), best.urn)
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[RDS_INSTANCE, RDS_BACKUP_REPLICATION],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

@@ -12,20 +12,25 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
 from continuity.derive import RDS_RETENTION_MAX_DAYS
-from policies.support import PLAN_CONFIG, RDS_INSTANCE, data_subject, days, not_applicable, number, seen
+from policies.support import (
+    RDS_INSTANCE,
+    ResourcePolicy,
+    data_subject,
+    days,
+    not_applicable,
+    number,
+    seen,
+)
 
 NAME = "rds-instance-require-backup-retention"
 DESCRIPTION = "RDS instances keep automated backups (point-in-time recovery) as long as the plan's retention."
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != RDS_INSTANCE:
-        return
     subject = data_subject(args, ["rds"])
     if args.props.get("replicateSourceDb"):
         not_applicable(args, "a live read replica keeps no automated backups; its source does")
@@ -45,11 +50,11 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"{seen('backupRetentionPeriod', value, 'days')}; {wanted}", None)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[RDS_INSTANCE],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

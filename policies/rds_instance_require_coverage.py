@@ -13,13 +13,12 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from policies.support import (
-    PLAN_CONFIG,
     RDS_INSTANCE,
     TAG_DATA_ITEM,
+    StackPolicy,
     covered,
     data_label,
     report_stray_tags,
@@ -49,11 +48,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
                 report(f'{label} has no {RDS_INSTANCE} tagged {TAG_DATA_ITEM} "{name}" in {where}', None)
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[RDS_INSTANCE],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

@@ -4,7 +4,8 @@ Good practice: a customer key can be shared with the DR account or region and it
 the AWS managed ``aws/rds`` key can do neither, and cross-region replicas of encrypted instances
 need a key in the DR region anyway. A replica inherits encryption from its source, so only its
 key is judged. During preview a key created in the same stack is unknown: the SDK then reports
-that this policy cannot run yet.
+that this policy cannot run yet. Security that does not depend on the plan, so it judges every RDS
+instance, in the plan or not.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from policies.support import PLAN_CONFIG, RDS_INSTANCE, data_subject, seen
+from policies.support import RDS_INSTANCE, ResourcePolicy, holder_label, seen
 
 NAME = "rds-instance-require-customer-key"
 DESCRIPTION = "RDS instances are encrypted with a customer managed KMS key."
@@ -28,10 +28,7 @@ def _aws_managed(key: str) -> bool:
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != RDS_INSTANCE:
-        return
-    subject = data_subject(args, ["rds"])
-    wanted = f"{subject.label} needs encryption with a customer managed KMS key"
+    wanted = f"{holder_label(args, ['rds'])} needs encryption with a customer managed KMS key"
     if not args.props.get("replicateSourceDb"):
         encrypted = args.props.get("storageEncrypted")
         if encrypted is not True:
@@ -44,11 +41,11 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         report(f"kmsKeyId is {key}, an AWS managed key; {wanted}", None)
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[RDS_INSTANCE],
     validate=validate,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.HIGH,
-    config_schema=PLAN_CONFIG,
 )

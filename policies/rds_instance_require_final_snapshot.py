@@ -12,19 +12,16 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from policies.support import PLAN_CONFIG, RDS_INSTANCE, data_subject, not_applicable
+from policies.support import RDS_INSTANCE, ResourcePolicy, data_subject, not_applicable
 
 NAME = "rds-instance-require-final-snapshot"
 DESCRIPTION = "Deleting an RDS instance that holds plan data leaves a final snapshot."
 
 
 def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != RDS_INSTANCE:
-        return
     subject = data_subject(args, ["rds"])
     if args.props.get("replicateSourceDb"):
         not_applicable(args, "AWS takes no final snapshot of a read replica")
@@ -38,11 +35,11 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-POLICY = ResourceValidationPolicy(
+POLICY = ResourcePolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[RDS_INSTANCE],
     validate=validate,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
-    config_schema=PLAN_CONFIG,
 )

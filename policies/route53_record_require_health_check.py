@@ -14,14 +14,13 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from continuity.plan import Plan
 from policies.support import (
-    PLAN_CONFIG,
     ROUTE53_HEALTH_CHECK,
     ROUTE53_RECORD,
+    StackPolicy,
     depends_on_type,
     has_key,
     items,
@@ -57,11 +56,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
             report(f'healthCheckId is ""; {wanted}', record.urn)
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[ROUTE53_RECORD],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

@@ -1,7 +1,8 @@
-"""s3-bucket-disallow-public-access: buckets holding plan data block every kind of public access.
+"""s3-bucket-disallow-public-access: every bucket blocks every kind of public access.
 
 Good practice: all four settings of an ``aws:s3/bucketPublicAccessBlock`` (joined on its
 ``bucket`` input) are true, so neither an ACL nor a bucket policy can make the data public.
+Security that does not depend on the plan, so it judges every bucket, in the plan or not.
 """
 
 from __future__ import annotations
@@ -11,23 +12,30 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
-from policies.support import PLAN_CONFIG, S3_PUBLIC_ACCESS_BLOCK, data_buckets, kind, seen, stack_view
+from policies.support import (
+    S3_BUCKET,
+    S3_PUBLIC_ACCESS_BLOCK,
+    StackPolicy,
+    every_bucket,
+    kind,
+    seen,
+    stack_view,
+)
 
 NAME = "s3-bucket-disallow-public-access"
-DESCRIPTION = "S3 buckets holding plan data block all public access."
+DESCRIPTION = "S3 buckets block all public access."
 SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
 def validate(args: StackValidationArgs, report: ReportViolation) -> None:
     view = stack_view(args)
-    for bucket in data_buckets(view):
-        wanted = f"{bucket.label} must not be public"
-        blocks = view.dependents(bucket.resource, "bucket", S3_PUBLIC_ACCESS_BLOCK)
+    for resource, label in every_bucket(view):
+        wanted = f"{label} must not be public"
+        blocks = view.dependents(resource, "bucket", S3_PUBLIC_ACCESS_BLOCK)
         if not blocks:
-            report(f"no {kind(S3_PUBLIC_ACCESS_BLOCK)} depends on this bucket; {wanted}", bucket.resource.urn)
+            report(f"no {kind(S3_PUBLIC_ACCESS_BLOCK)} depends on this bucket; {wanted}", resource.urn)
         for block in blocks:
             for setting in SETTINGS:
                 value = block.props.get(setting)
@@ -35,11 +43,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
                     report(f"{seen(setting, value)}; {wanted}", block.urn)
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[*S3_BUCKET],
     validate=validate,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.HIGH,
-    config_schema=PLAN_CONFIG,
 )

@@ -13,10 +13,19 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
-from policies.support import PLAN_CONFIG, S3_VERSIONING, data_buckets, days, kind, mapping, seen, stack_view
+from policies.support import (
+    S3_BUCKET,
+    S3_VERSIONING,
+    StackPolicy,
+    data_buckets,
+    days,
+    kind,
+    mapping,
+    seen,
+    stack_view,
+)
 
 NAME = "s3-bucket-enable-versioning"
 DESCRIPTION = "S3 buckets holding plan data have versioning enabled."
@@ -35,11 +44,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
                 report(f"{seen('versioningConfiguration.status', status)}; {wanted}", config.urn)
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[*S3_BUCKET],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    config_schema=PLAN_CONFIG,
 )

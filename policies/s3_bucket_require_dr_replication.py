@@ -14,12 +14,12 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from policies.support import (
-    PLAN_CONFIG,
+    S3_BUCKET,
     S3_REPLICATION,
+    StackPolicy,
     data_buckets,
     items,
     kind,
@@ -66,11 +66,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
                 )
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[*S3_BUCKET],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

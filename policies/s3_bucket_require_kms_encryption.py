@@ -1,9 +1,10 @@
-"""s3-bucket-require-kms-encryption: buckets holding plan data default to SSE-KMS with a customer key.
+"""s3-bucket-require-kms-encryption: every bucket defaults to SSE-KMS with a customer key.
 
 Good practice: a customer key can be granted to the replication role and the DR region and its
-use audited. Joined on the encryption configuration's ``bucket`` input. When its ``rules`` are
-computed from a KMS key of this stack, the key id (unknown during preview) is not read: the
-dependency already shows a customer key.
+use audited. Security that does not depend on the plan, so it judges every bucket, in the plan or
+not. Joined on the encryption configuration's ``bucket`` input. When its ``rules`` are computed from
+a KMS key of this stack, the key id (unknown during preview) is not read: the dependency already
+shows a customer key.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from policies.support import (
     KMS_KEYS,
-    PLAN_CONFIG,
+    S3_BUCKET,
     S3_ENCRYPTION,
-    data_buckets,
+    StackPolicy,
     depends_on_type,
+    every_bucket,
     has_key,
     items,
     kind,
@@ -31,19 +32,17 @@ from policies.support import (
 )
 
 NAME = "s3-bucket-require-kms-encryption"
-DESCRIPTION = (
-    "S3 buckets holding plan data are encrypted by default with a customer managed KMS key (SSE-KMS)."
-)
+DESCRIPTION = "S3 buckets are encrypted by default with a customer managed KMS key (SSE-KMS)."
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 
 
 def validate(args: StackValidationArgs, report: ReportViolation) -> None:
     view = stack_view(args)
-    for bucket in data_buckets(view):
-        wanted = f"{bucket.label} needs SSE-KMS with a customer managed key"
-        configs = view.dependents(bucket.resource, "bucket", S3_ENCRYPTION)
+    for resource, label in every_bucket(view):
+        wanted = f"{label} needs SSE-KMS with a customer managed key"
+        configs = view.dependents(resource, "bucket", S3_ENCRYPTION)
         if not configs:
-            report(f"no {kind(S3_ENCRYPTION)} depends on this bucket; {wanted}", bucket.resource.urn)
+            report(f"no {kind(S3_ENCRYPTION)} depends on this bucket; {wanted}", resource.urn)
         for config in configs:
             key_in_stack = depends_on_type(config, "rules", KMS_KEYS)
             rules = [
@@ -65,11 +64,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
                     )
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[*S3_BUCKET],
     validate=validate,
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.HIGH,
-    config_schema=PLAN_CONFIG,
 )

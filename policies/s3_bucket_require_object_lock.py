@@ -16,13 +16,13 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from continuity.durations import Duration
 from policies.support import (
-    PLAN_CONFIG,
+    S3_BUCKET,
     S3_OBJECT_LOCK,
+    StackPolicy,
     data_buckets,
     kind,
     mapping,
@@ -72,11 +72,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
                 report(f"{seen(f'rule.defaultRetention.{prop}', value)}; {wanted}", config.urn)
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[*S3_BUCKET],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

@@ -13,12 +13,12 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from policies.support import (
-    PLAN_CONFIG,
+    S3_BUCKET,
     S3_LIFECYCLE,
+    StackPolicy,
     data_buckets,
     days,
     items,
@@ -54,11 +54,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
                         report(f"{seen(f'rules[{index}].{prop}', value, 'days')}; {wanted}", config.urn)
 
 
-POLICY = StackValidationPolicy(
+POLICY = StackPolicy(
     name=NAME,
     description=DESCRIPTION,
+    resource_types=[*S3_BUCKET],
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    config_schema=PLAN_CONFIG,
 )

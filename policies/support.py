@@ -15,7 +15,9 @@ that is unknown during preview raises ``UnknownValueError``, which the SDK repor
 
 from __future__ import annotations
 
+import inspect
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,10 +28,15 @@ from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pulumi_policy import (
+    EnforcementLevel,
     PolicyConfigSchema,
     PolicyResource,
+    ReportViolation,
     ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
     StackValidationArgs,
+    StackValidationPolicy,
 )
 
 from continuity import tags as continuity_tags
@@ -43,6 +50,12 @@ TAG_SERVICE = continuity_tags.SERVICE
 TAG_ROLE = continuity_tags.ROLE
 TAG_DATA_ITEM = continuity_tags.DATA_ITEM
 TAG_WORKLOAD = continuity_tags.WORKLOAD
+# A stateful resource that belongs to no plan item on purpose says why in this tag (on Kubernetes
+# objects an annotation, continuity.exempt: label values cannot hold free text). The policies that
+# find unplanned state set such a resource aside with the reason after EXEMPT_NOTE, which is how
+# reports list exemptions.
+TAG_EXEMPT = "continuity:exempt"
+EXEMPT_NOTE = "exempt: "
 
 PACK_DIR = Path(__file__).resolve().parent
 REPOSITORY = PACK_DIR.parent
@@ -88,6 +101,15 @@ K8S_AUTOSCALER = (
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
     "kubernetes:autoscaling/v1:HorizontalPodAutoscaler",
 )
+# What else holds state in a stack, which the plan cannot hold (no store for it) or holds only
+# when tagged: each kind must belong to a plan item or say why not (the *-require-plan-item policies).
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+DYNAMODB_TABLE = "aws:dynamodb/table:Table"
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+EBS_VOLUME = "aws:ebs/volume:Volume"
+K8S_PERSISTENT_VOLUME_CLAIM = "kubernetes:core/v1:PersistentVolumeClaim"
+K8S_STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
 
 
 def label_key(tag: str) -> str:
@@ -104,6 +126,7 @@ def label_value(value: str) -> str:
 LABEL_SERVICE = label_key(TAG_SERVICE)
 LABEL_ROLE = label_key(TAG_ROLE)
 LABEL_DATA_ITEM = label_key(TAG_DATA_ITEM)
+ANNOTATION_EXEMPT = label_key(TAG_EXEMPT)
 # Kubernetes services are named by the well-known name label (and their selector), not a workload tag.
 LABEL_APP_NAME = "app.kubernetes.io/name"
 # The environment variable that names the bucket a backup CronJob uploads its dumps to
@@ -126,6 +149,74 @@ PLAN_CONFIG = PolicyConfigSchema(
         }
     }
 )
+
+
+def _help(validate: Callable[..., Any]) -> str:
+    """A policy's explanation for reports: its module's docstring, after the summary line."""
+    doc = inspect.getdoc(sys.modules.get(validate.__module__)) or ""
+    return doc.partition("\n")[2].strip()
+
+
+class ResourcePolicy(ResourceValidationPolicy):
+    """A resource policy that judges resources of ``resource_types`` only. The CLI calls every
+    resource policy for every resource; this one returns at once for other types, so the offline
+    checker (offline/policy_check.py) need not call it for them, and counts only these types as
+    what it judges. ``help`` is the module docstring, for reports."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        description: str,
+        resource_types: Iterable[str],
+        validate: Callable[[ResourceValidationArgs, ReportViolation], None],
+        enforcement_level: EnforcementLevel,
+        severity: Severity,
+        config_schema: PolicyConfigSchema = PLAN_CONFIG,
+    ) -> None:
+        types = frozenset(resource_types)
+
+        def validate_typed(args: ResourceValidationArgs, report: ReportViolation) -> None:
+            if args.resource_type in types:
+                validate(args, report)
+
+        super().__init__(
+            name=name,
+            description=description,
+            validate=validate_typed,
+            enforcement_level=enforcement_level,
+            config_schema=config_schema,
+            severity=severity,
+        )
+        self.resource_types = types
+        self.help = _help(validate)
+
+
+class StackPolicy(StackValidationPolicy):
+    """A stack policy, with the resource types it judges (what the offline checker counts as
+    passed or failed) and its module docstring as ``help``."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        description: str,
+        resource_types: Iterable[str],
+        validate: Callable[[StackValidationArgs, ReportViolation], None],
+        enforcement_level: EnforcementLevel,
+        severity: Severity,
+        config_schema: PolicyConfigSchema = PLAN_CONFIG,
+    ) -> None:
+        super().__init__(
+            name=name,
+            description=description,
+            validate=validate,
+            enforcement_level=enforcement_level,
+            config_schema=config_schema,
+            severity=severity,
+        )
+        self.resource_types = frozenset(resource_types)
+        self.help = _help(validate)
 
 
 class PlanUnavailableError(Exception):
@@ -200,6 +291,13 @@ def labels_of(props: Mapping[str, Any]) -> Mapping[str, Any]:
     metadata = props.get("metadata")
     labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
     return labels if isinstance(labels, Mapping) else {}
+
+
+def annotations_of(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A Kubernetes object's ``metadata.annotations`` (where it carries its exemption)."""
+    metadata = props.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+    return annotations if isinstance(annotations, Mapping) else {}
 
 
 def items(value: Any) -> list[Any]:
@@ -322,6 +420,98 @@ def cron_job_subject(args: ResourceValidationArgs) -> DataSubject:
 
 
 # ---------------------------------------------------------------------------------------------
+# Membership: every stateful resource belongs to a plan item, or says why not
+
+
+def _is_kubernetes(resource_type: str) -> bool:
+    return resource_type.startswith("kubernetes:")
+
+
+def plan_item_of(
+    ctx: PlanContext, resource_type: str, marks: Mapping[str, Any], stores: Sequence[str]
+) -> str | None:
+    """The plan data item a resource's tags (Kubernetes: labels) put it in, if it is one of
+    ``stores`` of the plan's own service; None otherwise. A Kubernetes object may leave out
+    the service label, as the backup CronJobs do."""
+    k8s = _is_kubernetes(resource_type)
+    name = marks.get(LABEL_DATA_ITEM if k8s else TAG_DATA_ITEM)
+    service = marks.get(LABEL_SERVICE if k8s else TAG_SERVICE)
+    own = service in (label_value(ctx.plan.service), None) if k8s else service == ctx.plan.service
+    item = ctx.plan.data.get(name) if isinstance(name, str) else None
+    return name if own and item is not None and item.store in stores else None
+
+
+def holder_label(args: ResourceValidationArgs, stores: Sequence[str]) -> str:
+    """How a message names the resource a plan-independent (security) policy judges: its plan
+    item when it belongs to one, else its name, marked as belonging to none."""
+    ctx = plan_for(args.get_config())
+    marks = labels_of(args.props) if _is_kubernetes(args.resource_type) else tags_of(args.props)
+    name = plan_item_of(ctx, args.resource_type, marks, stores)
+    if name is not None:
+        return data_label(name, ctx.plan.data[name])
+    return f'"{args.name}" (no plan item)'
+
+
+def _store_list(stores: Sequence[str]) -> str:
+    return " or ".join(stores)
+
+
+def require_plan_item(args: ResourceValidationArgs, report: ReportViolation, stores: Sequence[str]) -> None:
+    """Report a stateful resource that belongs to no plan item held in ``stores`` (none: a kind
+    the plan has no store for), unless its continuity:exempt tag (Kubernetes: annotation) gives a
+    reason, which sets it aside with that reason."""
+    ctx = plan_for(args.get_config())
+    plan = ctx.plan
+    k8s = _is_kubernetes(args.resource_type)
+    marks = labels_of(args.props) if k8s else tags_of(args.props)
+    if plan_item_of(ctx, args.resource_type, marks, stores) is not None:
+        return
+    exempt_key = ANNOTATION_EXEMPT if k8s else TAG_EXEMPT
+    reason = (annotations_of(args.props) if k8s else marks).get(exempt_key)
+    if reason is not None:
+        if isinstance(reason, str) and len(reason.split()) > 1:
+            not_applicable(args, f"{EXEMPT_NOTE}{' '.join(reason.split())}")
+        report(
+            f"{exempt_key} is {show(reason)}, which gives no reason; write why this state needs no "
+            f'plan item (e.g. {exempt_key}: "scratch copy rebuilt nightly from orders")',
+            None,
+        )
+        return
+    item_key, service_key = (LABEL_DATA_ITEM, LABEL_SERVICE) if k8s else (TAG_DATA_ITEM, TAG_SERVICE)
+    name, service = marks.get(item_key), marks.get(service_key)
+    way_out = f'or exempt it with {exempt_key}: "<why>"'
+    if service is not None and service != (label_value(plan.service) if k8s else plan.service):
+        report(
+            f'{service_key} is {show(service)}; this stack is judged against plan "{plan.service}", '
+            f"so its state belongs to no item of it: tag it for this plan, {way_out}",
+            None,
+        )
+    elif isinstance(name, str) and name in plan.data:
+        store = plan.data[name].store
+        where = f"keeps in {store}, not on {args.resource_type}"
+        report(f'{item_key} is "{name}", which plan "{plan.service}" {where}', None)
+    elif name is not None:
+        listed = ", ".join(plan.data) or "none"
+        report(
+            f'{item_key} is {show(name)}; plan "{plan.service}" has no such data item (data: {listed})', None
+        )
+    elif not stores:
+        report(
+            f"{item_key} is not set; this {args.resource_type} holds data no plan item covers, and the "
+            f"plan keeps data only in rds, s3 and kubernetes stores: move the data into one, {way_out}",
+            None,
+        )
+    else:
+        fitting = [n for n, item in plan.data.items() if item.store in stores]
+        choices = f"({', '.join(fitting)})" if fitting else "(it has none)"
+        report(
+            f"{item_key} is not set; this {args.resource_type} holds data no plan item covers: tag it "
+            f'with a data item of plan "{plan.service}" kept in {_store_list(stores)} {choices}, {way_out}',
+            None,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
 # Stack policies: resources joined on property dependencies
 
 
@@ -423,6 +613,14 @@ def data_buckets(view: StackView) -> list[DataBucket]:
             role = tags.get(TAG_ROLE)
             found.append(DataBucket(bucket, str(name), item, role if role in ROLES else None))
     return found
+
+
+def every_bucket(view: StackView) -> list[tuple[PolicyResource, str]]:
+    """Every bucket of the stack, tagged or not, with how messages name it: its plan item when it
+    holds one's data (s3 objects or kubernetes dumps), else its name, marked as belonging to none.
+    For the policies that do not depend on the plan (public access, encryption)."""
+    planned = {b.resource.urn: b.label for b in data_buckets(view)}
+    return [(r, planned.get(r.urn, f'"{r.name}" (no plan item)')) for r in view.of_type(*S3_BUCKET)]
 
 
 def depends_on_type(resource: PolicyResource, prop: str, types: Iterable[str]) -> bool:

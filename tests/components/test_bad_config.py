@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from offline.mocks import OfflineMocks
-from offline.program import OfflineError, run_program
+from offline.program import OfflineError, run_program, stack_config
 from tests.conftest import ROOT
 
 PLAN_PATH = "continuity-plan.yaml"
@@ -30,10 +32,23 @@ PLAN_PATH = "continuity-plan.yaml"
             "stack dr: config aws:region: us-east-1 but the plan ({plan}) puts the dr region in us-west-2",
         ),
         (
-            "dr",
-            {"continuity:primaryStack": ""},
-            "stack dr: config primaryStack: required for the dr stack (the primary stack it replicates, "
-            "e.g. organization/continuity/primary)",
+            "primary",
+            {"continuity:dbEngineVersion": "16.4"},
+            "stack primary: config dbEngineVersion: 16.4 is not a major version of postgres; RDS upgrades "
+            "minor versions itself (auto minor version upgrade), after which a pinned minor makes `pulumi up` "
+            "plan a downgrade: give the major version (16)",
+        ),
+        (
+            "primary",
+            {"continuity:dbEngine": "mysql", "continuity:dbEngineVersion": "8.0.39"},
+            "stack primary: config dbEngineVersion: 8.0.39 is not a major version of mysql; RDS upgrades "
+            "minor versions itself (auto minor version upgrade), after which a pinned minor makes `pulumi up` "
+            "plan a downgrade: give the major version (8.0)",
+        ),
+        (
+            "primary",
+            {"continuity:dbEngine": "oracle-ee"},
+            "stack primary: config dbEngine: 'oracle-ee' is not one of postgres, mysql, mariadb",
         ),
         (
             "primary",
@@ -89,6 +104,34 @@ def test_missing_primary_output() -> None:
         "stack dr: primary stack organization/continuity/primary: output 'db_instance_arns' is missing; "
         "run `pulumi up --stack` on it first"
     )
+
+
+def test_dr_stack_reads_the_primary_of_its_own_organization_by_default() -> None:
+    # GIVEN Pulumi.dr.yaml without primaryStack (a self-managed backend's organization is "organization"),
+    # and a backend that knows only organization/continuity/primary
+    outputs = run_program("primary").outputs
+    known = {"organization/continuity/primary": outputs}
+    # WHEN the DR stack runs THEN it finds the primary there (any other name: "no such stack")
+    run = run_program(
+        "dr", primary_outputs=outputs, mocks_factory=lambda region, _: OfflineMocks(region, known)
+    )
+    assert run.outputs["promotion"]["databases"][0]["source_identifier"] == "orders-database"
+
+
+def test_a_secret_config_key_has_no_plain_default(tmp_path: Path) -> None:
+    # GIVEN a project whose secret key carries a plain default (the CLI refuses such a project)
+    (tmp_path / "Pulumi.yaml").write_text(
+        (ROOT / "Pulumi.yaml")
+        .read_text()
+        .replace("    secret: true\n", "    secret: true\n    default: ''\n")
+    )
+    (tmp_path / "Pulumi.primary.yaml").write_text((ROOT / "Pulumi.primary.yaml").read_text())
+    # THEN the offline runner refuses it as the CLI would, and the repository's own does not
+    with pytest.raises(
+        OfflineError, match=r"Pulumi\.yaml: config kubeconfig: a secret key cannot have a plain default"
+    ):
+        stack_config("primary", root=tmp_path)
+    assert stack_config("primary")[1]["continuity:role"] == "primary"
 
 
 def test_unknown_stack() -> None:

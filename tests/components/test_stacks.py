@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.runtime.rpc import _special_secret_sig as SECRET_MARK
+from pulumi.runtime.rpc import _special_sig_key as SECRET_SIG
 
 from continuity import tags
 from continuity.derive import Settings, derive, object_lock_retention
@@ -44,15 +46,27 @@ def props(resource: RecordedResource) -> dict[str, Any]:
     return resource.plain_inputs()
 
 
+def is_secret(value: Any) -> bool:
+    """Whether a wire-form input is a Pulumi secret (encrypted in the state file)."""
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_MARK
+
+
 def attached(run: StackRun, typ: str, bucket: RecordedResource) -> list[RecordedResource]:
     """Side resources of a bucket (v7 splits them out), joined on the bucket property dependency."""
     return [r for r in run.of_type(typ) if bucket.urn in r.property_dependencies.get("bucket", [])]
 
 
 def by_item(run: StackRun, typ: str) -> dict[str, RecordedResource]:
+    """Resources of a type by plan item (those of no item, like the operations bucket, left out)."""
     return {
-        t[tags.DATA_ITEM]: r for r in run.of_type(typ) if tags.DATA_ITEM in (t := props(r).get("tags") or {})
+        props(r)["tags"][tags.DATA_ITEM]: r for r in run.of_type(typ) if tags.DATA_ITEM in props(r)["tags"]
     }
+
+
+def region_key(run: StackRun) -> RecordedResource:
+    """The region's own key (the credentials key is the multi-Region one)."""
+    (key,) = [k for k in run.of_type("aws:kms/key:Key") if not props(k).get("multiRegion")]
+    return key
 
 
 def expect(failures: list[str], resource: RecordedResource, condition: bool, message: str) -> None:
@@ -78,6 +92,8 @@ def check_tags(plan: Plan, settings: Settings, run: StackRun) -> list[str]:
         # Buckets that hold no plan data (AWS Backup Audit Manager's reports) carry no item tag.
         if r.type in (RDS, BUCKET, "aws:backup/plan:Plan") and (r.type != BUCKET or tags.DATA_ITEM in found):
             item = found.get(tags.DATA_ITEM)
+            if item is None and found.get(tags.EXEMPT):
+                continue  # no plan data, and says why (the operations bucket)
             expect(failures, r, item in plan.data, f"{tags.DATA_ITEM} {item!r} is not a plan data item")
             if item in plan.data:
                 expect(
@@ -107,7 +123,7 @@ def check_network(plan: Plan, settings: Settings, run: StackRun) -> list[str]:
 
 def check_encryption(plan: Plan, settings: Settings, run: StackRun) -> list[str]:
     failures: list[str] = []
-    (key,) = run.of_type("aws:kms/key:Key")
+    key = region_key(run)
     expect(failures, key, props(key)["enableKeyRotation"] is True, "key rotation off")
     key_arn = key.plain_outputs()["arn"]
     for db in run.of_type(RDS):
@@ -283,7 +299,7 @@ def check_dns(plan: Plan, settings: Settings, run: StackRun) -> list[str]:
         return failures
     failover = "PRIMARY" if run.config["continuity:role"] == "primary" else "SECONDARY"
     (check,) = run.of_type("aws:route53/healthCheck:HealthCheck")
-    records = run.of_type("aws:route53/record:Record")
+    records = [r for r in run.of_type("aws:route53/record:Record") if "failoverRoutingPolicies" in props(r)]
     expect(failures, check, len(records) == len(settings.services), f"{len(records)} records")
     hostnames = {
         o["metadata"]["name"]: o["status"]["loadBalancer"]["ingress"][0]["hostname"]
@@ -360,8 +376,14 @@ def check_primary_databases(plan: Plan, settings: Settings, run: StackRun) -> li
             p["skipFinalSnapshot"] is False and bool(p.get("finalSnapshotIdentifier")),
             "no final snapshot",
         )
+        # RDS refuses replicas of an instance whose password it manages: the stack sets one, a
+        # secret (encrypted in state), from the credentials the DR region also reads.
         expect(
-            failures, db, p["manageMasterUserPassword"] is True and "password" not in p, "password in state"
+            failures, db, not p.get("manageMasterUserPassword"), "RDS-managed password: no replica possible"
+        )
+        expect(failures, db, is_secret(db.inputs.get("password")), "the password is not a secret in state")
+        expect(
+            failures, db, "." not in p["engineVersion"], f"engine version {p['engineVersion']} pins a minor"
         )
         expect(failures, db, p["publiclyAccessible"] is False, "publicly accessible")
     return failures
@@ -391,6 +413,14 @@ def check_standby_databases(plan: Plan, settings: Settings, run: StackRun) -> li
                     f"replicates {p.get('replicateSourceDb')}",
                 )
             expect(failures, db, p["deletionProtection"] is True, "deletion protection off")
+            # RDS refuses a final snapshot of a read replica; a promoted instance takes one.
+            expect(
+                failures,
+                db,
+                p["skipFinalSnapshot"] is not promoted and bool(p.get("finalSnapshotIdentifier")) is promoted,
+                f"skipFinalSnapshot {p['skipFinalSnapshot']}, finalSnapshotIdentifier "
+                f"{p.get('finalSnapshotIdentifier')} (promoted: {promoted})",
+            )
         else:
             expect(
                 failures, run.resources[0], rds.data_item not in replicas, "a replica under backup-restore"
@@ -426,6 +456,10 @@ def check_replication(plan: Plan, settings: Settings, run: StackRun) -> list[str
             buckets[item].urn in config.property_dependencies.get("rules", []),
             "destination is not the DR bucket",
         )
+        # S3 refuses a replication rule whose destination is not versioned yet ("Destination bucket
+        # must have versioning enabled"): the rule waits for the DR bucket's versioning.
+        (versioning,) = attached(run, "aws:s3/bucketVersioning:BucketVersioning", buckets[item])
+        expect(failures, config, versioning.urn in config.dependencies, "does not wait for DR versioning")
     expect(
         failures,
         run.resources[0],

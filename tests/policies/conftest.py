@@ -1,4 +1,4 @@
-"""The policy pack, loaded once per test process the way scripts/check_policies.py loads it, and
+"""The policy pack, loaded once per test process the way offline/policy_check.py loads it, and
 a helper that checks a stack and returns one policy's violations."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from continuity.plan import Plan, load_plan
-from scripts.check_policies import ResourceState, Result, check, load_pack
+from offline.policy_check import Result, check, load_pack
+from offline.stack_state import ResourceState
 from tests.conftest import DEFAULT_PLAN, ROOT
 
 EXAMPLES = ROOT / "examples" / "plans"

@@ -18,7 +18,8 @@ from typing import Any
 from continuity.derive import Settings, derive
 from continuity.plan import Plan
 from continuity.tags import base_tags, data_tags, workload_tags
-from scripts.check_policies import UNKNOWN, ResourceState
+from offline.policy_check import UNKNOWN
+from offline.stack_state import ResourceState
 
 ACCOUNT = "123456789012"
 PROJECT = "continuity"

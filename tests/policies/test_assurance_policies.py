@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from offline.program import StackRun
-from scripts.check_policies import ResourceState, states_from_run
+from offline.stack_state import ResourceState, states_from_run
 from tests.conftest import DEFAULT_PLAN, ROOT
 from tests.policies.conftest import plan_at, run
 from tests.policies.synthetic import stack_states

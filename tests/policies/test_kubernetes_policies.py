@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.check_policies import UNKNOWN
+from offline.policy_check import UNKNOWN
 from tests.conftest import DEFAULT_PLAN, changed, plan_document, write_plan
 from tests.policies.conftest import EXAMPLES, Check, plan_at
 from tests.policies.synthetic import (

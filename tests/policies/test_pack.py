@@ -5,36 +5,32 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pulumi_policy.policy as policy_sdk
 import pytest
 import yaml
 from google.protobuf import json_format
 from pulumi.runtime import proto
-from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from policies.support import PlanUnavailableError, plan_path
-from scripts.check_policies import (
+from offline.policy_check import (
     UNKNOWN,
-    InputError,
     PolicyConfig,
+    PolicyFailedError,
     check,
-    configure,
+    configuration,
+    evaluate,
     parse_pack_config,
-    read_json,
-    run_pack,
-    states_from_preview,
-    states_from_stack_export,
 )
-from tests.conftest import ALL_PLANS, DEFAULT_PLAN, ROOT
+from offline.stack_state import InputError
+from policies.support import plan_path
+from tests.conftest import DEFAULT_PLAN, ROOT
 from tests.policies.conftest import EXAMPLES, pack, plan_at, run
 from tests.policies.synthetic import RDS_INSTANCE, stack_states, urn, without
 from tests.policies.synthetic import changed as set_prop
 
 PACK_DIR = ROOT / "policies"
 NAME = re.compile(
-    r"^(rds|backup|s3|route53|ecs|kubernetes|resiliencehub|arcregionswitch|cloudwatch)-[a-z0-9]+-"
-    r"(enable|configure|disallow|require)-[a-z0-9-]+$"
+    r"^(rds|backup|s3|route53|ecs|kubernetes|dynamodb|efs|ebs|resiliencehub|arcregionswitch|cloudwatch)-"
+    r"[a-z0-9]+-(enable|configure|disallow|require)-[a-z0-9-]+$"
 )
 DB = "orders-database-db"
 
@@ -68,6 +64,16 @@ POLICIES = {
     "kubernetes-cronjob-disallow-concurrent-runs": ("medium", "advisory", "resource"),
     "kubernetes-cronjob-require-coverage": ("critical", "mandatory", "stack"),
     "kubernetes-deployment-require-capacity": ("high", "mandatory", "resource"),
+    "rds-instance-require-plan-item": ("critical", "mandatory", "resource"),
+    "rds-cluster-require-plan-item": ("critical", "mandatory", "resource"),
+    "rds-cluster-require-encryption": ("high", "advisory", "resource"),
+    "s3-bucket-require-plan-item": ("critical", "mandatory", "resource"),
+    "dynamodb-table-require-plan-item": ("critical", "mandatory", "resource"),
+    "efs-filesystem-require-plan-item": ("critical", "mandatory", "resource"),
+    "efs-filesystem-require-encryption": ("high", "advisory", "resource"),
+    "ebs-volume-require-plan-item": ("critical", "mandatory", "resource"),
+    "ebs-volume-require-encryption": ("high", "advisory", "resource"),
+    "kubernetes-pvc-require-plan-item": ("critical", "mandatory", "resource"),
     "backup-framework-require-controls": ("high", "mandatory", "stack"),
     "resiliencehub-policy-require-objectives": ("medium", "mandatory", "stack"),
     "arcregionswitch-plan-require-failover-steps": ("high", "mandatory", "stack"),
@@ -84,7 +90,7 @@ KINDS = {proto.POLICY_TYPE_RESOURCE: "resource", proto.POLICY_TYPE_STACK: "stack
 
 
 def info() -> proto.AnalyzerInfo:
-    return pack().GetAnalyzerInfo(None, None)
+    return pack().servicer.GetAnalyzerInfo(None, None)
 
 
 def test_pack__registers_every_policy_with_its_severity_level_and_kind() -> None:
@@ -257,7 +263,7 @@ def test_configuration__malformed_file(config: dict, message: str) -> None:
 )
 def test_configuration__refused(config: dict, message: str) -> None:
     with pytest.raises(InputError) as raised:
-        configure(pack(), None, parse_pack_config(config, "cfg.json"))
+        configuration(pack(), None, parse_pack_config(config, "cfg.json"))
     assert str(raised.value) == message
 
 
@@ -265,9 +271,8 @@ def test_configuration__plan_from_the_file_resolved_against_the_repository() -> 
     # GIVEN a katya stack and a config file naming the katya plan relative to the repository
     katya = stack_states(plan_at(EXAMPLES / "katya.yaml"), "primary")
     config = {name: PolicyConfig(None, {"plan": "examples/plans/katya.yaml"}) for name in POLICIES}
-    configure(pack(), None, config)
     # WHEN the pack runs without --plan  THEN it judges against katya, so the stack passes
-    assert run_pack(pack(), katya).violations == []
+    assert evaluate(pack(), configuration(pack(), None, config), katya).violations == []
 
 
 def test_plan_path__relative_to_the_repository_absolute_as_given(tmp_path: Path) -> None:
@@ -276,51 +281,13 @@ def test_plan_path__relative_to_the_repository_absolute_as_given(tmp_path: Path)
     assert plan_path({"plan": str(tmp_path / "p.yaml")}) == tmp_path / "p.yaml"
 
 
-def test_plan_unavailable__stops_the_analyzer_with_the_reason(tmp_path: Path) -> None:
+def test_plan_unavailable__stops_the_check_with_the_reason(tmp_path: Path) -> None:
+    # GIVEN a plan that is not there  WHEN the pack runs  THEN the first policy to need it stops
+    # the check with the plan library's words (the CLI would fail the preview)
     missing = tmp_path / "missing.yaml"
-    with pytest.raises(PlanUnavailableError, match=f"^{re.escape(str(missing))}: no such file$"):
+    with pytest.raises(PolicyFailedError) as raised:
         check(without(stack_states(plan_at(DEFAULT_PLAN), "primary"), DB), missing, None, pack())
-
-
-# ---------------------------------------------------------------------------------------------
-# The checker's shortcut through the SDK changes nothing the policies see
-
-
-def equivalence_cases() -> list:
-    cases = []
-    for plan in ALL_PLANS:
-        for role in ("primary", "dr"):
-            for preview in (False, True):
-                cases.append(
-                    pytest.param(
-                        plan,
-                        stack_states(plan_at(plan), role, preview=preview),
-                        id=f"{plan.stem}-{role}-{'preview' if preview else 'state'}",
-                    )
-                )
-    fixtures = ROOT / "tests" / "policies" / "fixtures"
-    cases.append(
-        pytest.param(
-            DEFAULT_PLAN,
-            states_from_stack_export(read_json(fixtures / "stack-export-primary.json"), "export"),
-            id="export-fixture",
-        )
+    assert str(raised.value) == (
+        "policy backup-plan-require-frequency failed on "
+        f"{urn('primary', 'aws:backup/plan:Plan', 'orders-database-backup-plan')}: {missing}: no such file"
     )
-    cases.append(
-        pytest.param(
-            DEFAULT_PLAN,
-            states_from_preview(read_json(fixtures / "preview-dr.json"), "preview"),
-            id="preview-fixture",
-        )
-    )
-    return cases
-
-
-@pytest.mark.parametrize(("plan", "states"), equivalence_cases())
-def test_remembered_conversions__same_result_as_the_sdk_alone(plan: Path, states: list) -> None:
-    configure(pack(), plan)
-    broken = set_prop(states, states[-1].name, "tags", UNKNOWN) if states[-1].inputs.get("tags") else states
-    for variant in (states, broken):
-        assert run_pack(pack(), variant, remember=True) == run_pack(pack(), variant, remember=False)
-    assert policy_sdk.json_format is json_format
-    assert policy_sdk.deserialize_properties is deserialize_properties

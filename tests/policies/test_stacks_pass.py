@@ -16,10 +16,13 @@ from typing import Any
 import pytest
 
 from continuity.plan import load_plan
-from offline.program import run_program
-from scripts.check_policies import ResourceState, check, main, states_from_run
-from tests.conftest import ALL_PLANS, stack_overrides
+from offline.policy_check import check
+from offline.policy_report import Locator
+from offline.stack_state import ResourceState, states_from_run
+from scripts.check_policies import main
+from tests.conftest import ALL_PLANS, DEFAULT_PLAN, ROOT
 from tests.policies.conftest import pack
+from tests.stack_runs import stack_runs
 
 
 def uses_kubernetes(path: Path) -> bool:
@@ -45,18 +48,10 @@ def test_stacks_pass_the_pack(plan: Path) -> None:
     # GIVEN the program run for the primary, the DR stack, and the DR stack after a failover
     # (the replica promoted: retention and Multi-AZ now apply)  WHEN the whole pack judges each
     # THEN nothing is found
-    overrides = stack_overrides(plan)
-    primary = run_program("primary", plan, config_overrides=overrides)
-    assert violations(states_from_run(primary), plan) == []
-    dr = run_program("dr", plan, primary_outputs=primary.outputs, config_overrides=overrides)
-    assert violations(states_from_run(dr), plan) == []
-    promoted = run_program(
-        "dr",
-        plan,
-        primary_outputs=primary.outputs,
-        config_overrides={**overrides, "continuity:promoted": "true"},
-    )
-    assert violations(states_from_run(promoted), plan) == []
+    runs = stack_runs(plan)
+    assert violations(states_from_run(runs.primary), plan) == []
+    assert violations(states_from_run(runs.dr), plan) == []
+    assert violations(states_from_run(runs.promoted), plan) == []
 
 
 def test_check_policies_stack_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -101,11 +96,7 @@ def test_kubernetes_objects_of_the_program__are_judged(plan: Path) -> None:
     # GIVEN the program's DR stack of a Kubernetes plan, with each kind of Kubernetes object broken
     # once and one backup CronJob gone  WHEN the pack judges it  THEN every kubernetes policy finds
     # its break: the components label their objects the way the pack looks them up
-    overrides = stack_overrides(plan)
-    primary = run_program("primary", plan, config_overrides=overrides)
-    states = states_from_run(
-        run_program("dr", plan, primary_outputs=primary.outputs, config_overrides=overrides)
-    )
+    states = states_from_run(stack_runs(plan).dr)
     cron_jobs = [s for s in states if s.type == "kubernetes:batch/v1:CronJob"]
     deployments = [s for s in states if s.type == "kubernetes:apps/v1:Deployment"]
     autoscalers = [s for s in states if s.type == "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"]
@@ -130,3 +121,15 @@ def test_kubernetes_objects_of_the_program__are_judged(plan: Path) -> None:
         ("kubernetes-deployment-require-capacity", deployments[0].urn),
         ("kubernetes-deployment-require-capacity", autoscalers[0].urn),
     }
+
+
+def test_location__the_line_of_the_component_that_declared_the_resource() -> None:
+    # GIVEN the program's primary stack (shared with the runs above), its database's retention shortened
+    states = states_from_run(stack_runs(DEFAULT_PLAN).primary)
+    database = next(s for s in states if s.type == "aws:rds/instance:Instance")
+    states = broken(states, database.type, database.name, "backupRetentionPeriod", 2.0)
+    violation = next(v for v in check(states, DEFAULT_PLAN, None, pack()).violations if v.urn == database.urn)
+    # THEN the finding sits where the component constructs the instance (the SDK's sourcePosition)
+    where = Locator(states, DEFAULT_PLAN).locate(violation)
+    assert where.path == "components/primary_database.py"
+    assert "aws.rds.Instance(" in (ROOT / where.path).read_text().splitlines()[where.line - 1]
