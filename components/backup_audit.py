@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from continuity import tags as tag
 from continuity.assurance import AUDIT_REPORTS_ROLE, FrameworkSettings
 
 # The bucket policy names Audit Manager's role through aws:PrincipalArn (AUDIT_REPORTS_ROLE): S3
@@ -76,7 +77,11 @@ class BackupAudit(pulumi.ComponentResource):
         super().__init__("continuity:components:BackupAudit", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         bucket = aws.s3.Bucket(
-            f"{name}-reports", bucket_prefix=args.bucket_prefix, tags=args.tags, opts=child
+            f"{name}-reports",
+            bucket_prefix=args.bucket_prefix,
+            # Compliance reports, not plan data: s3-bucket-require-plan-item accepts it for this reason.
+            tags={**args.tags, tag.EXEMPT: "AWS Backup Audit Manager compliance reports, no plan data"},
+            opts=child,
         )
         block = aws.s3.BucketPublicAccessBlock(
             f"{name}-reports",

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from continuity import names as aws_names
 from continuity.assurance import (
     BACKUP_JOB_EVENT,
     BACKUP_JOB_FAILED_STATES,
@@ -34,6 +35,7 @@ from continuity.assurance import (
     replication_rule_id,
 )
 
+RULE_NAME_MAX = 64
 # CloudWatch's standard resolution; S3 replication metrics are published every minute.
 PERIOD_SECONDS = 60
 # The default policy of an SNS topic lets its account's principals use it; a topic policy
@@ -155,6 +157,8 @@ class Notifications(pulumi.ComponentResource):
         ):
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{key}",
+                # EventBridge rule names: at most 64 characters of [.-_A-Za-z0-9].
+                name=aws_names.fit(f"{args.prefix}-{key}", RULE_NAME_MAX),
                 description=f"{args.prefix}: AWS Backup {detail_type} to {', '.join(states)}",
                 event_pattern=json.dumps(event_pattern(detail_type, states)),
                 tags=args.tags,

@@ -36,6 +36,7 @@ from components.region_switch import (
     SwitchService,
 )
 from components.resiliency_policies import ResiliencyPolicies, ResiliencyPoliciesArgs
+from continuity import names as aws_names
 from continuity.assurance import (
     AssuranceError,
     CronJobWatch,
@@ -130,7 +131,11 @@ class RegionAssurance(pulumi.ComponentResource):
             audit = BackupAudit(
                 f"{name}-audit",
                 BackupAuditArgs(
-                    framework, args.account_id, f"{svc}-{args.role}-audit-", args.kms_key_arn, args.tags
+                    framework,
+                    args.account_id,
+                    aws_names.fit_prefix(f"{svc}-{args.role}-audit-", aws_names.BUCKET_PREFIX_MAX),
+                    args.kms_key_arn,
+                    args.tags,
                 ),
                 child,
             )

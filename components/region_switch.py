@@ -28,6 +28,7 @@ from typing import Any, cast
 import pulumi
 import pulumi_aws as aws
 
+from continuity import names as aws_names
 from continuity.assurance import (
     APPROVAL,
     CAPACITY_TARGET_PERCENT,
@@ -319,7 +320,7 @@ class RegionSwitch(pulumi.ComponentResource):
             raise pulumi.RunError(f"Region switch plan {s.name}: {missing}")
         approvers = args.approvers or [f"arn:aws:iam::{args.account_id}:root"]
         approval_role = aws.iam.Role(
-            f"{name}-approver",
+            aws_names.autonamed(f"{name}-approver", aws_names.IAM_ROLE_NAME_MAX),
             assume_role_policy=json.dumps(
                 {
                     "Version": "2012-10-17",
@@ -353,7 +354,7 @@ class RegionSwitch(pulumi.ComponentResource):
             self._function(name, args)
 
         role = aws.iam.Role(
-            f"{name}-execution",
+            aws_names.autonamed(f"{name}-execution", aws_names.IAM_ROLE_NAME_MAX),
             assume_role_policy=_trust("arc-region-switch.amazonaws.com", args.account_id),
             tags=args.tags,
             opts=child,
@@ -524,7 +525,7 @@ class RegionSwitch(pulumi.ComponentResource):
             opts=child,
         )
         role = aws.iam.Role(
-            f"{name}-settle-databases",
+            aws_names.autonamed(f"{name}-settle-databases", aws_names.IAM_ROLE_NAME_MAX),
             assume_role_policy=_trust("lambda.amazonaws.com", args.account_id),
             tags=args.tags,
             opts=child,
