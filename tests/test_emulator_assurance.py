@@ -153,7 +153,7 @@ def test_notifications__rules_subscriptions_and_topic_policy(emulator: Emulator)
         "us-east-1",
     )
     events = client(emulator, "events", "us-east-1")
-    rules = {r["Name"]: r for r in events.list_rules(NamePrefix="heliosdb-notify")["Rules"]}
+    rules = {r["Name"]: r for r in events.list_rules(NamePrefix="heliosdb-primary")["Rules"]}
     assert len(rules) == 2
     for name in rules:
         assert [t["Arn"] for t in events.list_targets_by_rule(Rule=name)["Targets"]] == [topic]
