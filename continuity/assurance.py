@@ -146,12 +146,25 @@ def required_frequency(frequency: Duration, *, continuous: bool = False) -> tupl
 
 
 def exposure_budget_seconds(plan: Plan, item: str) -> int:
-    """How old the newest copy of an item may get before the plan is broken, in seconds.
-
-    For now the item's RPO (``derive(plan).alarm_thresholds``): the exposure model of issue 12
-    (continuity/exposure.py, on another branch) refines it, and this is the one function to
-    change when it lands; every alarm and control threshold here reads it."""
+    """How far a replica may lag before the plan is broken, in seconds: the item's alarm threshold
+    (``derive(plan).alarm_thresholds``, the tier's RPO), which the exposure model
+    (continuity/exposure.py, ``read_replica``) also takes as the replica's bound. Every lag alarm
+    and the policy judging it read this one function."""
     return derive(plan).alarm_thresholds[item]
+
+
+def recovery_point_budget_seconds(plan: Plan, item: str) -> int:
+    """How old the newest AWS Backup recovery point of an item can be while its backup rules run as
+    derived, in seconds: the best of the item's ``backup:`` protections in the primary region
+    (continuity/exposure.py: a scheduled rule's gap + start window + completion window, a
+    continuous rule's log upload). The item's RPO when AWS Backup does not protect it.
+
+    Not the RPO itself: an RDS item is held to its RPO by point-in-time recovery, which is no AWS
+    Backup recovery point, so a daily rule beside it is correct while its points are a day old
+    plus the job's windows; the exposure model, not this control, judges the RPO."""
+    protections = derive(plan).exposures[item].primary.protections
+    backups = [p.seconds for p in protections if p.key.startswith("backup:")]
+    return min(backups) if backups else plan.rpo_of(plan.data[item]).seconds
 
 
 def recovery_point_age(seconds: int) -> tuple[str, int] | None:
@@ -168,13 +181,16 @@ def _item_controls(
     item = plan.data[name]
     controls: list[Control] = []
     omitted: list[Omitted] = []
+    wanted: list[tuple[int, int, Control]] = []  # (period seconds, retention days, control)
     for rule in rules:
         archive = rule.rule_name == f"{name}-archive"
         if archive:
             assert item.archive is not None
             frequency = required_frequency(item.archive.frequency)
         else:
-            frequency = required_frequency(item.frequency, continuous=item.continuous)
+            # A continuous rule beside a schedule (derive adds one where the schedule alone would
+            # risk more than the RPO) is judged as continuous, not at the item's frequency.
+            frequency = required_frequency(item.frequency, continuous=rule.continuous)
         source = rule.source
         if frequency is None:
             omitted.append(
@@ -187,18 +203,30 @@ def _item_controls(
             )
             continue
         unit, value = frequency
-        controls.append(
-            Control(
-                PLAN_FREQUENCY_AND_RETENTION,
-                name,
-                (
-                    ("requiredFrequencyUnit", unit),
-                    ("requiredFrequencyValue", str(value)),
-                    ("requiredRetentionDays", str(rule.delete_after_days)),
-                ),
-                source,
-            )
+        control = Control(
+            PLAN_FREQUENCY_AND_RETENTION,
+            name,
+            (
+                ("requiredFrequencyUnit", unit),
+                ("requiredFrequencyValue", str(value)),
+                ("requiredRetentionDays", str(rule.delete_after_days)),
+            ),
+            source,
         )
+        wanted.append((value * (3600 if unit == "hours" else 86_400), rule.delete_after_days, control))
+    # The control passes when the backup plan "has a backup rule that satisfies the required
+    # frequency and retention period" (AWS Config Developer Guide,
+    # backup-plan-min-frequency-and-min-retention-check): a requirement another one of the item's
+    # implies (as often or more, kept as long or longer) adds nothing but a control against the
+    # quota of 50.
+    for i, (period, retention, control) in enumerate(wanted):
+        implied = any(
+            (p, r) != (period, retention) or j < i
+            for j, (p, r, _) in enumerate(wanted)
+            if j != i and p <= period and r >= retention
+        )
+        if not implied:
+            controls.append(control)
     if not active:
         # A standby region's resources are not backed up until a failover (continuity:backup is
         # standby), so only its backup plans, ready for that moment, are judged.
@@ -231,14 +259,15 @@ def _item_controls(
                 f"data.{name}.copy_to_dr true",
             )
         )
-    budget = exposure_budget_seconds(plan, name)
+    budget = recovery_point_budget_seconds(plan, name)
     age = recovery_point_age(budget)
     if age is None:
         omitted.append(
             Omitted(
                 name,
                 LAST_RECOVERY_POINT,
-                f"an exposure budget of {budget}s exceeds the control's {RECOVERY_POINT_AGE_MAX_HOURS} hours",
+                f"recovery points up to {budget}s old exceed the control's "
+                f"{RECOVERY_POINT_AGE_MAX_HOURS} hours",
             )
         )
     else:
@@ -247,7 +276,8 @@ def _item_controls(
                 LAST_RECOVERY_POINT,
                 name,
                 (("recoveryPointAgeUnit", age[0]), ("recoveryPointAgeValue", str(age[1]))),
-                f"tier {item.tier} RPO {plan.rpo_of(item)} (exposure budget {budget}s)",
+                f"data.{name}: newest recovery point at most {budget}s old "
+                f"(tier {item.tier} RPO {plan.rpo_of(item)})",
             )
         )
     return controls, omitted

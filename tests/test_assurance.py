@@ -15,6 +15,7 @@ import pytest
 from continuity import assurance
 from continuity.assurance import (
     AssuranceError,
+    Control,
     Omitted,
     cron_job_watch,
     event_pattern,
@@ -57,21 +58,31 @@ def controls(path: Path, role: str, *, promoted: bool = False) -> list[tuple[str
 Row = tuple[str, str, dict[str, str]]
 
 
+def frequency_control(item: str, unit: str, value: str, retention: str) -> Row:
+    return (
+        item,
+        FREQ,
+        {"requiredFrequencyUnit": unit, "requiredFrequencyValue": value, "requiredRetentionDays": retention},
+    )
+
+
 def item_controls(
-    item: str, frequency: tuple[str, str], retention: str, lock: str, *, cross: bool, age: str
+    item: str,
+    frequency: tuple[str, str],
+    retention: str,
+    lock: str,
+    *,
+    cross: bool,
+    age: str,
+    point: str | None = None,
+    also: tuple[tuple[str, str, str], ...] = (),
 ) -> list[Row]:
-    unit, value = frequency
+    """One item's controls; ``point`` is the shortest retention of its rules when a continuous rule
+    beside the schedule keeps points for less, ``also`` further frequency controls."""
     found: list[Row] = [
-        (
-            item,
-            FREQ,
-            {
-                "requiredFrequencyUnit": unit,
-                "requiredFrequencyValue": value,
-                "requiredRetentionDays": retention,
-            },
-        ),
-        (item, POINT, {"requiredRetentionDays": retention}),
+        frequency_control(item, *frequency, retention),
+        *(frequency_control(item, *f) for f in also),
+        (item, POINT, {"requiredRetentionDays": point or retention}),
         (item, PLANNED, {}),
         (item, LOCKED, {"minRetentionDays": lock}),
     ]
@@ -93,7 +104,10 @@ DAILY = ("hours", "24")
             [
                 # database: continuous, 30d, RPO 15m (checked at the control's whole hour)
                 *item_controls("database", HOURLY, "30", "30", cross=True, age="1"),
-                *item_controls("user-files", HOURLY, "90", "30", cross=True, age="1"),
+                # user-files: hourly kept 90 days, with a continuous rule beside it (the hourly
+                # schedule's windows risk more than RPO 1h) keeping its points 35 days; the hourly
+                # requirement kept 90 days implies the continuous rule's, which is left out
+                *item_controls("user-files", HOURLY, "90", "30", cross=True, age="1", point="35"),
                 # audit-logs: continuous keeps 35 days at most; the bucket's versions keep 7y
                 *item_controls("audit-logs", HOURLY, "35", "30", cross=True, age="1"),
             ],
@@ -122,10 +136,22 @@ DAILY = ("hours", "24")
                     },
                 ),
                 *item_controls("critical-db", HOURLY, "30", "30", cross=True, age="1")[1:],
-                *item_controls("user-data", HOURLY, "90", "30", cross=True, age="1"),
-                *item_controls("system-config", DAILY, "366", "30", cross=True, age="24"),
-                # logs stay in the primary region: no cross-region control
-                *item_controls("logs", DAILY, "30", "30", cross=False, age="24"),
+                *item_controls("user-data", HOURLY, "90", "30", cross=True, age="1", point="35"),
+                # system-config: daily kept a year, and a continuous rule (a daily schedule's
+                # windows risk more than RPO 24h) kept 35 days: neither implies the other
+                *item_controls(
+                    "system-config",
+                    DAILY,
+                    "366",
+                    "30",
+                    cross=True,
+                    age="1",
+                    point="35",
+                    also=(("hours", "1", "35"),),
+                ),
+                # logs stay in the primary region: no cross-region control; the continuous rule's
+                # hourly requirement kept 30 days implies the daily one
+                *item_controls("logs", HOURLY, "30", "30", cross=False, age="1"),
             ],
             id="katya",
         ),
@@ -199,28 +225,40 @@ def test_framework__every_parameter_is_one_the_control_documents() -> None:
                 assert set(names) <= set(assurance.CONTROL_PARAMETERS[control.name]), (path, control)
 
 
+def period(control: Control) -> timedelta:
+    value = int(control.parameter("requiredFrequencyValue") or 0)
+    return (
+        timedelta(hours=value)
+        if control.parameter("requiredFrequencyUnit") == "hours"
+        else timedelta(days=value)
+    )
+
+
 def test_framework__never_fails_the_schedule_the_plan_derives() -> None:
-    # GIVEN every example plan's derived backup rules  THEN each rule's longest gap is within the
-    # frequency its control requires: a stack built from the plan is compliant
+    # GIVEN every example plan's derived backup rules  THEN each frequency control is met by one of
+    # the item's rules (the control asks that the plan "has a backup rule" as often and kept as
+    # long: a stack built from the plan is compliant), and each rule is watched by a control at
+    # least as strict (none can weaken unseen)
     for path in ALL_PLANS:
         plan = load_plan(path)
         framework = framework_for(plan, "primary")
         if framework is None:
             continue
-        for rule in derive(plan).backup_rules:
-            wanted = [
-                c
+        rules = derive(plan).backup_rules
+        for control in (c for c in framework.controls if c.name == FREQ):
+            retention = int(control.parameter("requiredRetentionDays") or 0)
+            assert any(
+                longest_gap(r.schedule) <= period(control) and r.delete_after_days >= retention
+                for r in rules
+                if r.data_item == control.data_item
+            ), (path, control)
+        for rule in rules:
+            assert any(
+                period(c) <= max(longest_gap(rule.schedule), timedelta(hours=1))
+                and int(c.parameter("requiredRetentionDays") or 0) >= rule.delete_after_days
                 for c in framework.of_item(rule.data_item)
-                if c.name == FREQ and c.parameter("requiredRetentionDays") == str(rule.delete_after_days)
-            ]
-            assert len(wanted) == 1, (path, rule.rule_name)
-            unit, value = (
-                wanted[0].parameter("requiredFrequencyUnit"),
-                int(wanted[0].parameter("requiredFrequencyValue") or 0),
-            )
-            limit = timedelta(hours=value) if unit == "hours" else timedelta(days=value)
-            gap = longest_gap(rule.schedule)
-            assert gap <= limit, (path, rule.rule_name, gap, limit)
+                if c.name == FREQ
+            ), (path, rule.rule_name)
 
 
 def test_framework__refused_past_the_account_control_quota() -> None:
@@ -289,7 +327,7 @@ def test_last_recovery_point__omitted_past_the_control_range() -> None:
     assert framework is not None
     assert LAST not in {c.name for c in framework.controls}
     assert framework.omitted == (
-        Omitted("ledger", LAST, "an exposure budget of 2764800s exceeds the control's 744 hours"),
+        Omitted("ledger", LAST, "recovery points up to 2764800s old exceed the control's 744 hours"),
     )
 
 
@@ -311,7 +349,7 @@ def test_last_recovery_point__omitted_past_the_control_range() -> None:
         pytest.param(
             HELIOS,
             [
-                ("heliosdb-production-database", "MissionCritical", 300, 60),
+                ("heliosdb-production-database", "MissionCritical", 600, 300),
                 # tiers without an RPO hold no data: the policy asks no more than their RTO
                 ("heliosdb-customer-support", "Critical", 14_400, 14_400),
                 ("heliosdb-development", "Important", 86_400, 86_400),
@@ -391,12 +429,12 @@ def steps(
                     "Parallel",
                     None,
                     [
-                        ("promote-database", "RdsPromoteReadReplica", 5),
-                        ("scale-database-api", "ECSServiceScaling", 5),
+                        ("promote-database", "RdsPromoteReadReplica", 10),
+                        ("scale-database-api", "ECSServiceScaling", 10),
                     ],
                 ),
-                ("settle-databases", "CustomActionLambda", 5, []),
-                ("route-traffic", "Route53HealthCheck", 5, []),
+                ("settle-databases", "CustomActionLambda", 10, []),
+                ("route-traffic", "Route53HealthCheck", 10, []),
             ],
             id="heliosdb",
         ),
@@ -466,7 +504,7 @@ def test_region_switch__kubernetes_outside_eks_is_not_scaled_by_it() -> None:
     ("path", "name", "rto_minutes", "automatic"),
     [
         (DEFAULT_PLAN, "orders-dr", 30, False),
-        (HELIOS, "heliosdb-dr", 5, True),
+        (HELIOS, "heliosdb-dr", 10, True),
         (VAULT, "knowledge-vault-dr", 240, False),
     ],
 )
@@ -575,22 +613,22 @@ PAUSE = "aws:s3:bucket-pause-replication"
             [
                 (
                     "az-power-interruption",
-                    "PT5M",
+                    "PT10M",
                     [
-                        ("disrupt-zone", DISRUPT, {"scope": "all", "duration": "PT5M"}),
+                        ("disrupt-zone", DISRUPT, {"scope": "all", "duration": "PT10M"}),
                         ("fail-over-databases", REBOOT, {"forceFailover": "true"}),
                     ],
                     ("primary-health",),
                 ),
                 (
                     "region-connectivity-loss",
-                    "PT5M",
-                    [("isolate-region", ISOLATE, {"region": "us-west-2", "duration": "PT5M"})],
+                    "PT10M",
+                    [("isolate-region", ISOLATE, {"region": "us-west-2", "duration": "PT10M"})],
                     ("primary-health",),
                 ),
                 (
                     "database-failover",
-                    "PT5M",
+                    "PT10M",
                     [("fail-over-databases", REBOOT, {"forceFailover": "true"})],
                     ("primary-health",),
                 ),
@@ -666,12 +704,13 @@ def test_event_patterns() -> None:
 
 
 def test_cron_job_watch__window_is_gap_plus_start_plus_run() -> None:
-    # vapora dumps hourly; a job may start within an hour and run two: 1h + 1h + 2h
+    # vapora dumps every 20 minutes (derive's schedule for RPO 1h); a job may start within 10
+    # minutes and run 10: 20m + 10m + 10m
     jobs = derive(load_plan(VAPORA)).cron_jobs
     watches = [cron_job_watch(j) for j in jobs]
     assert [(w.data_item, w.prefix, w.period_seconds) for w in watches if not isinstance(w, Omitted)] == [
-        ("surrealdb", "surrealdb/", 14_400),
-        ("configuration", "configuration/", 14_400),
+        ("surrealdb", "surrealdb/", 2400),
+        ("configuration", "configuration/", 2400),
     ]
 
 
@@ -685,7 +724,7 @@ def test_cron_job_watch__omitted_past_a_day() -> None:
     assert watch.reason.endswith("beyond the one day a CloudWatch alarm evaluates")
 
 
-def test_exposure_budget_is_the_rpo_until_the_exposure_model_lands() -> None:
+def test_exposure_budget_is_the_alarm_threshold() -> None:
     plan = load_plan(KATYA)
     assert {item: assurance.exposure_budget_seconds(plan, item) for item in plan.data} == {
         "critical-db": 900,
@@ -693,6 +732,38 @@ def test_exposure_budget_is_the_rpo_until_the_exposure_model_lands() -> None:
         "system-config": 86_400,
         "logs": 86_400,
     }
+
+
+def daily_database(document: dict[str, Any]) -> dict[str, Any]:
+    return changed(changed(document, "data.database.frequency", "1d"), "data.database.tier", "optional")
+
+
+@pytest.mark.parametrize(
+    ("document", "item", "expected"),
+    [
+        # continuous backup of RDS: the transaction logs RDS uploads every 5 minutes
+        pytest.param(plan_document(), "database", 300, id="rds-continuous"),
+        # continuous backup of S3 restores to the second
+        pytest.param(plan_document(), "audit-logs", 1, id="s3-continuous"),
+        # an hourly schedule with a continuous rule beside it: the continuous one is the best
+        pytest.param(plan_document(), "user-files", 1, id="s3-schedule-and-continuous"),
+        # RDS daily, tier RPO 24h (point-in-time recovery keeps the RPO, so no continuous rule):
+        # 24h gap + 1h start window + 24h completion window, past the RPO and correct
+        pytest.param(daily_database(plan_document()), "database", 176_400, id="rds-daily"),
+        # dumped by a CronJob, not AWS Backup: the tier's RPO
+        pytest.param(plan_document(VAPORA), "surrealdb", 3600, id="kubernetes"),
+    ],
+)
+def test_recovery_point_budget(document: dict[str, Any], item: str, expected: int) -> None:
+    assert assurance.recovery_point_budget_seconds(parse_plan(document), item) == expected
+
+
+def test_last_recovery_point__age_of_a_daily_rds_rule() -> None:
+    framework = framework_for(parse_plan(daily_database(plan_document())), "primary")
+    assert framework is not None
+    [last] = [c for c in framework.of_item("database") if c.name == LAST]
+    assert dict(last.parameters) == {"recoveryPointAgeUnit": "hours", "recoveryPointAgeValue": "49"}
+    assert last.source == "data.database: newest recovery point at most 176400s old (tier optional RPO 24h)"
 
 
 def test_replication_threshold_is_rtc() -> None:

@@ -97,7 +97,7 @@ def test_resiliency_policies__created_in_seconds(emulator: Emulator) -> None:
     policy = found["heliosdb-production-database"]
     assert (policy["tier"], policy["policy"]["Region"]) == (
         "MissionCritical",
-        {"rtoInSecs": 300, "rpoInSecs": 60},
+        {"rtoInSecs": 600, "rpoInSecs": 300},
     )
     assert not emulation.not_emulated
 

@@ -175,7 +175,7 @@ def test_cron_jobs__no_upload_within_the_window_alarms() -> None:
     ) == (
         "PutRequests",
         "Sum",
-        14_400,
+        2400,
         "LessThanThreshold",
         1,
     )

@@ -219,7 +219,7 @@ def test_automatic__the_health_alarm_triggers_it_and_nobody_approves() -> None:
         {
             "action": "activate",
             "targetRegion": "us-west-2",
-            "minDelayMinutesBetweenExecutions": 5,
+            "minDelayMinutesBetweenExecutions": 10,
             "conditions": [{"associatedAlarmName": "primary-health", "condition": "red"}],
             "description": "The primary's entry point fails its Route 53 health check",
         }

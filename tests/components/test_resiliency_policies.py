@@ -51,8 +51,8 @@ def test_heliosdb__exact_policy() -> None:
     first = declared.named("heliosdb-resilience-production-database").plain_inputs()
     assert first == {
         "name": "heliosdb-production-database",
-        "description": "Continuity plan tiers.production-database: rto 5m, rpo 1m",
+        "description": "Continuity plan tiers.production-database: rto 10m, rpo 5m",
         "tier": "MissionCritical",
-        "policy": {d: {"rto": "300s", "rpo": "60s"} for d in ("software", "hardware", "az", "region")},
+        "policy": {d: {"rto": "600s", "rpo": "300s"} for d in ("software", "hardware", "az", "region")},
         "tags": {"continuity:service": "heliosdb", "continuity:tier": "production-database"},
     }

@@ -101,7 +101,7 @@ DATABASE = 'plan data "database" (tier critical)'
                     "orders-assurance-audit-framework",
                     'no control BACKUP_LAST_RECOVERY_POINT_CREATED scoped to continuity:data-item "database"; '
                     f"{DATABASE} needs it with recoveryPointAgeUnit hours, recoveryPointAgeValue 1 "
-                    "(tier critical RPO 15m (exposure budget 900s))",
+                    "(data.database: newest recovery point at most 300s old (tier critical RPO 15m))",
                 )
             ],
             id="framework_control_renamed",
@@ -298,7 +298,7 @@ DATABASE = 'plan data "database" (tier critical)'
                 (
                     ALARM_RULE,
                     "vapora-assurance-notify-surrealdb-missed-backup",
-                    'period is 86400; plan data "surrealdb" (tier critical) uploads at least every 14400s '
+                    'period is 86400; plan data "surrealdb" (tier critical) uploads at least every 2400s '
                     "(data.surrealdb.frequency 1h, plus the job's deadlines)",
                 )
             ],
