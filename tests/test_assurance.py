@@ -422,8 +422,8 @@ def steps(
         ),
         pytest.param(
             HELIOS,
-            # failover: automatic: the health alarm triggers it, no approval step
             [
+                ("approve", "ManualApproval", 10, []),
                 (
                     "recover",
                     "Parallel",
@@ -440,8 +440,8 @@ def steps(
         ),
         pytest.param(
             KATYA,
+            # failover: automatic: the health alarm triggers it, no approval step
             [
-                ("approve", "ManualApproval", 240, []),
                 (
                     "recover",
                     "Parallel",
@@ -504,7 +504,8 @@ def test_region_switch__kubernetes_outside_eks_is_not_scaled_by_it() -> None:
     ("path", "name", "rto_minutes", "automatic"),
     [
         (DEFAULT_PLAN, "orders-dr", 30, False),
-        (HELIOS, "heliosdb-dr", 10, True),
+        (HELIOS, "heliosdb-dr", 10, False),
+        (KATYA, "katya-dr", 240, True),
         (VAULT, "knowledge-vault-dr", 240, False),
     ],
 )

@@ -27,10 +27,10 @@ from tests.conftest import DEFAULT_PLAN, ROOT
 
 ACCOUNT = "123456789012"
 PLAN = "aws:arcregionswitch/plan:Plan"
-HELIOS = ROOT / "examples" / "plans" / "heliosdb-lite.yaml"
+KATYA = ROOT / "examples" / "plans" / "katya.yaml"
 CLOUD = ROOT / "examples" / "plans" / "cloud-optimizer.yaml"
 VAPORA = ROOT / "examples" / "plans" / "vapora.yaml"
-ALARM = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:heliosdb-primary-health"
+ALARM = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:katya-primary-health"
 
 
 def switch_args(path: Path, *, eks: bool = True, **overrides: Any) -> RegionSwitchArgs:
@@ -211,7 +211,7 @@ def test_default__steps_in_order_with_tier_timeouts() -> None:
 
 
 def test_automatic__the_health_alarm_triggers_it_and_nobody_approves() -> None:
-    plan = region_switch(HELIOS).one(PLAN).plain_inputs()
+    plan = region_switch(KATYA).one(PLAN).plain_inputs()
     assert plan["associatedAlarms"] == [
         {"mapBlockKey": "primary-health", "alarmType": "trigger", "resourceIdentifier": ALARM}
     ]
@@ -219,7 +219,7 @@ def test_automatic__the_health_alarm_triggers_it_and_nobody_approves() -> None:
         {
             "action": "activate",
             "targetRegion": "us-west-2",
-            "minDelayMinutesBetweenExecutions": 10,
+            "minDelayMinutesBetweenExecutions": 240,
             "conditions": [{"associatedAlarmName": "primary-health", "condition": "red"}],
             "description": "The primary's entry point fails its Route 53 health check",
         }

@@ -20,7 +20,7 @@ from tests.policies.synthetic import stack_states
 from tests.policies.test_stacks_pass import broken
 from tests.stack_runs import stack_runs
 
-HELIOS = ROOT / "examples" / "plans" / "heliosdb-lite.yaml"
+KATYA = ROOT / "examples" / "plans" / "katya.yaml"
 VAPORA = ROOT / "examples" / "plans" / "vapora.yaml"
 FRAMEWORK = "aws:backup/framework:Framework"
 REPORT_PLAN = "aws:backup/reportPlan:ReportPlan"
@@ -72,7 +72,7 @@ DATABASE = 'plan data "database" (tier critical)'
         pytest.param(DEFAULT_PLAN, "primary", lambda s: s, [], id="primary_baseline"),
         pytest.param(DEFAULT_PLAN, "dr", lambda s: s, [], id="dr_baseline"),
         pytest.param(DEFAULT_PLAN, "promoted", lambda s: s, [], id="promoted_baseline"),
-        pytest.param(HELIOS, "dr", lambda s: s, [], id="automatic_baseline"),
+        pytest.param(KATYA, "dr", lambda s: s, [], id="automatic_baseline"),
         pytest.param(
             DEFAULT_PLAN,
             "primary",
@@ -237,13 +237,13 @@ DATABASE = 'plan data "database" (tier critical)'
             id="switch_missing",
         ),
         pytest.param(
-            HELIOS,
+            KATYA,
             "dr",
-            prop(SWITCH, "heliosdb-assurance-region-switch-plan", "triggers", []),
+            prop(SWITCH, "katya-assurance-region-switch-plan", "triggers", []),
             [
                 (
                     SWITCH_RULE,
-                    "heliosdb-assurance-region-switch-plan",
+                    "katya-assurance-region-switch-plan",
                     "failover: automatic, but no trigger activates the DR region on the primary's health alarm",
                 )
             ],
