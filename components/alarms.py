@@ -53,6 +53,8 @@ class Alarms(pulumi.ComponentResource):
         self.alarm_arns = []
         self.health_alarm_names = {}
         self.health_alarm_arns = {}
+        # The us-east-1 topic of the health alarms, when it is not the region's (notify subscribes it).
+        self.health_topic_arn: pulumi.Output[str] | None = None
         if args.health_checks:
             health_topic = topic
             if args.region != ROUTE53_METRICS_REGION:
@@ -61,6 +63,7 @@ class Alarms(pulumi.ComponentResource):
                     f"{name}-health-topic", region=ROUTE53_METRICS_REGION, tags=args.tags, opts=child
                 )
                 self._subscribe(f"{name}-health-topic", health_topic, args.emails, ROUTE53_METRICS_REGION)
+                self.health_topic_arn = health_topic.arn
             for suffix, check_id in args.health_checks.items():
                 alarm = aws.cloudwatch.MetricAlarm(
                     f"{name}-{suffix}",

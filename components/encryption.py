@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from continuity.assurance import AUDIT_REPORTS_ROLE
+
 # The longest waiting period AWS allows before a scheduled key deletion: a deleted key makes every
 # backup it encrypted unreadable, so the mistake gets the most time to be cancelled.
 KEY_DELETION_WINDOW_DAYS = 30
@@ -36,11 +38,24 @@ def key_policy(account_id: str, region: str) -> str:
                     "Resource": "*",
                 },
                 {
+                    # EventBridge too: the AWS Backup job rules publish to the alarm topic.
                     "Sid": "AlarmsPublishToEncryptedTopics",
                     "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
                     "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                     "Resource": "*",
+                },
+                {
+                    # Backup Audit Manager's reports (components/backup_audit.py); named by condition,
+                    # since its service-linked role exists only once a report plan has run.
+                    "Sid": "BackupAuditReports",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["kms:GenerateDataKey", "kms:Encrypt"],
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{account_id}:{AUDIT_REPORTS_ROLE}"}
+                    },
                 },
                 {
                     "Sid": "LogsEncrypt",

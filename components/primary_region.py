@@ -18,6 +18,7 @@ from components.database_credentials import MASTER_USERNAME, DatabaseCredentials
 from components.database_endpoints import DatabaseEndpoints, DatabaseEndpointsArgs, host_name
 from components.database_network import engine_port
 from components.primary_database import PrimaryDatabase, PrimaryDatabaseArgs
+from components.region_assurance import RegionAssurance, RegionAssuranceArgs
 from components.region_parts import (
     RegionArgs,
     build_region_parts,
@@ -131,6 +132,23 @@ class PrimaryRegion(pulumi.ComponentResource):
             child,
         )
         backup, buckets = parts.backup, parts.buckets
+        assurance = RegionAssurance(
+            f"{svc}-assurance",
+            RegionAssuranceArgs(
+                plan=plan,
+                settings=settings,
+                role="primary",
+                region=cfg.region,
+                account_id=args.account_id,
+                topic_arn=alarms.topic_arn,
+                kms_key_arn=key.key_arn,
+                other_topics={"us-east-1": alarms.health_topic_arn} if alarms.health_topic_arn else {},
+                bucket_names={item: b.bucket_name for item, b in buckets.items()},
+                backed_up_by_jobs=parts.k8s_backups is not None,
+                tags=parts.base,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
         outputs: dict[str, Any] = {
             "account_id": args.account_id,
             "vpc_id": network.vpc_id,
@@ -146,6 +164,10 @@ class PrimaryRegion(pulumi.ComponentResource):
             "vault_arn": backup.vault_arn,
             "backup_plan_ids": backup.plan_ids,
             "alarm_topic_arn": alarms.topic_arn,
+            # The DR stack aims the FIS experiments at these (components/region_assurance.py).
+            "public_subnet_ids": network.public_subnet_ids,
+            "private_subnet_ids": network.private_subnet_ids,
+            "assurance": assurance.outputs,
         }
         if credentials is not None and endpoints is not None:
             outputs["db_secret_arns"] = credentials.secret_arns

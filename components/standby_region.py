@@ -25,6 +25,7 @@ from components.database_endpoints import DatabaseEndpoints, DatabaseEndpointsAr
 from components.database_network import engine_port
 from components.operations_bucket import OperationsBucket, OperationsBucketArgs
 from components.operator_role import OperatorRole, OperatorRoleArgs
+from components.region_assurance import RegionAssurance, RegionAssuranceArgs, StandbyInputs
 from components.region_parts import (
     RegionArgs,
     build_region_parts,
@@ -272,6 +273,52 @@ class StandbyRegion(pulumi.ComponentResource):
             ),
             child,
         )
+        assurance = RegionAssurance(
+            f"{svc}-assurance",
+            RegionAssuranceArgs(
+                plan=plan,
+                settings=settings,
+                role="dr",
+                region=cfg.region,
+                account_id=account_id,
+                topic_arn=alarms.topic_arn,
+                kms_key_arn=key.key_arn,
+                other_topics={"us-east-1": alarms.health_topic_arn} if alarms.health_topic_arn else {},
+                promoted=promoted,
+                bucket_names={item: b.bucket_name for item, b in buckets.items()},
+                backed_up_by_jobs=parts.k8s_backups is not None,
+                eks_cluster_name=cfg.eks_cluster_name,
+                record_name=cfg.record_name,
+                operator_principals=cfg.operator_principals,
+                instance_class=cfg.db_instance_class,
+                standby=StandbyInputs(
+                    primary=primary.require,
+                    databases={
+                        item: (
+                            db.identifier,
+                            db.arn,
+                            db.automated_backups_arn,
+                            db.subnet_group_name,
+                            db.security_group_id,
+                        )
+                        for item, db in databases.items()
+                    },
+                    ecs_cluster_arn=services.cluster_arn if services else None,
+                    ecs_service_arns=dict(services.service_arns) if services else {},
+                    deployments={
+                        name: (parts.kubernetes.deployments[name], parts.kubernetes.autoscalers[name])
+                        for name in parts.kubernetes.deployments
+                    }
+                    if parts.kubernetes is not None
+                    else {},
+                    hosted_zone_id=zone_id,
+                    replicated_buckets={b.data_item: buckets[b.data_item].bucket_name for b in replicated},
+                    kms_key_arn=key.key_arn,
+                ),
+                tags=parts.base,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
         objectives = settings.objectives
         promotion: dict[str, Any] = {
             "service": svc,
@@ -418,6 +465,7 @@ class StandbyRegion(pulumi.ComponentResource):
             "alarm_topic_arn": alarms.topic_arn,
             "operator_role_arn": operator.role_arn,
             "operations_bucket": operations.bucket_name,
+            "assurance": assurance.outputs,
         }
         if services is not None:
             outputs["cluster_name"] = services.cluster_name

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -248,6 +249,48 @@ class Testing(_Strict):
     failover_drill: DurationField
 
 
+# ---------------------------------------------------------------------------------------------
+# notify: who hears that the plan is no longer met (SNS subscriptions on the alarm topics);
+# failover: whether AWS (the ARC Region switch plan) fails over without waiting for a person
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: object) -> str:
+    if not isinstance(value, str) or not _EMAIL.match(value):
+        raise ValueError(f"{_q(value)} is not an email address")
+    return value
+
+
+def _webhook(value: object) -> str:
+    url = urlsplit(value) if isinstance(value, str) and not any(c.isspace() for c in value) else None
+    # SNS also delivers to http://, but an alert names the failing resources: only TLS endpoints.
+    if url is None or url.scheme != "https" or not url.hostname:
+        raise ValueError(f"{_q(value)} is not an https:// URL")
+    return str(value)
+
+
+def _listed(kind: str) -> Any:
+    def check(value: object) -> object:
+        if not isinstance(value, list):
+            raise ValueError(f"{_q(value)} is not a list of {kind}")
+        return value
+
+    return check
+
+
+class Notify(_Strict):
+    """Endpoints subscribed to the alarm topics: email addresses, and HTTPS endpoints (chat or
+    paging) that confirm SNS subscriptions."""
+
+    email: Annotated[
+        list[Annotated[str, BeforeValidator(_email)]], BeforeValidator(_listed("email addresses"))
+    ] = Field(default_factory=list)
+    webhooks: Annotated[
+        list[Annotated[str, BeforeValidator(_webhook)]], BeforeValidator(_listed("https:// URLs"))
+    ] = Field(default_factory=list)
+
+
 class Plan(_Strict):
     version: Literal[1]
     service: Annotated[str, BeforeValidator(_name("service"))]
@@ -259,6 +302,8 @@ class Plan(_Strict):
         default_factory=dict
     )
     testing: Testing
+    notify: Notify = Field(default_factory=Notify)
+    failover: Literal["manual", "automatic"] = "manual"
     _source: str = PrivateAttr(default="")
 
     @property
@@ -273,6 +318,11 @@ class Plan(_Strict):
         rpo = self.tiers[item.tier].rpo
         assert rpo is not None, "validated: data items name tiers with an RPO"
         return rpo
+
+    @property
+    def automatic_failover(self) -> bool:
+        """Whether the primary's failing health check starts the Region switch plan by itself."""
+        return self.failover == "automatic"
 
     @property
     def replicated_database(self) -> bool:
@@ -509,6 +559,9 @@ def _rule_errors(document: Mapping[str, Any]) -> list[str]:
 
     for name, raw in _mapping(document.get("data")).items():
         messages += _data_item_rules(f"data.{name}", raw, tiers, strategy)
+    messages += _notify_rules(document.get("notify"))
+    if document.get("failover") == "automatic" and not _mapping(document.get("services")):
+        messages.append("failover: automatic needs a service: the primary's health check is what triggers it")
     for name, raw in _mapping(document.get("services")).items():
         where = f"services.{name}"
         tier = _mapping(raw).get("tier")
@@ -535,6 +588,22 @@ def _rule_errors(document: Mapping[str, Any]) -> list[str]:
             messages.append(
                 f"{where}.capacity.dr: {capacity.dr} is more than capacity.primary {capacity.primary}"
             )
+    return messages
+
+
+def _notify_rules(raw: object) -> list[str]:
+    """Each endpoint once: SNS keeps one subscription per endpoint and protocol, so a repeat
+    is a typo for another address."""
+    messages: list[str] = []
+    for key in ("email", "webhooks"):
+        values = _mapping(raw).get(key)
+        if not isinstance(values, list):
+            continue
+        seen: set[str] = set()
+        for value in values:
+            if isinstance(value, str) and value in seen:
+                messages.append(f"notify.{key}: {_q(value)} is listed twice")
+            seen.add(str(value))
     return messages
 
 

@@ -46,6 +46,9 @@ _DIRECTIONS = "north|south|east|west|central|northeast|northwest|southeast|south
 REGION = rf"^[a-z]{{2}}(-gov|-iso[a-z]?)?-({_DIRECTIONS})-[1-9]$"
 NAME = r"^[a-z][a-z0-9-]*[a-z0-9]$"
 HEALTH_PATH = r"^/[^ ]*$"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# https://, a host (after any user@, before any :port), then a path, query or fragment, no spaces.
+WEBHOOK = r"^https://([^\s/?#@]*@)?[^\s/?#:@]+(:[0-9]*)?([/?#]\S*)?$"
 
 # What each of the plan library's field validators accepts, keyed by the validator's qualified
 # name: the JSON Schema that describes it.
@@ -86,7 +89,21 @@ FIELD_TYPES: dict[str, JsonSchemaValue] = {
         "pattern": HEALTH_PATH,
         "description": "The HTTP path the load balancer checks, starting with /, e.g. /health.",
     },
+    "continuity.plan._email": {
+        "type": "string",
+        "pattern": EMAIL,
+        "description": "An email address subscribed to the alarm topics, e.g. oncall@example.com.",
+    },
+    "continuity.plan._webhook": {
+        "type": "string",
+        "pattern": WEBHOOK,
+        "description": "An https:// endpoint (chat or paging) subscribed to the alarm topics; it must "
+        "confirm SNS subscriptions.",
+    },
 }
+# Validators that refuse only what is not of the inner type (with a clearer message than
+# pydantic's): the inner type's schema describes them.
+PASS_THROUGH = frozenset({"continuity.plan._listed.<locals>.check"})
 
 
 class UndescribedFieldTypeError(Exception):
@@ -104,6 +121,8 @@ class _PlanSchema(GenerateJsonSchema):
         name = _qualified_name(schema["function"]["function"])
         if name in FIELD_TYPES:
             return dict(FIELD_TYPES[name])
+        if name in PASS_THROUGH:
+            return self.generate_inner(schema["schema"])
         if name.startswith("continuity."):
             raise UndescribedFieldTypeError(
                 f"{name}: a plan field type without a JSON Schema; "

@@ -1034,3 +1034,6 @@ def check_destroy(emulation: Emulation, world: Any) -> None:
     """`pulumi destroy` must work too: the rules about deleting, for everything deployed."""
     for declared in emulation.declared:
         enforce(declared, world, phase="delete")
+
+
+import offline.emulator_assurance  # noqa: E402, F401 - registers the assurance resources (issue 16)

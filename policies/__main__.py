@@ -19,11 +19,14 @@ if _REPOSITORY not in sys.path:
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 from policies import (
+    arcregionswitch_plan_require_failover_steps,
+    backup_framework_require_controls,
     backup_plan_require_coverage,
     backup_plan_require_dr_copy,
     backup_plan_require_frequency,
     backup_plan_require_retention,
     backup_vault_require_compliance_lock,
+    cloudwatch_alarm_require_exposure_thresholds,
     dynamodb_table_require_plan_item,
     ebs_volume_require_encryption,
     ebs_volume_require_plan_item,
@@ -48,6 +51,7 @@ from policies import (
     rds_instance_require_customer_key,
     rds_instance_require_final_snapshot,
     rds_instance_require_plan_item,
+    resiliencehub_policy_require_objectives,
     route53_record_require_health_check,
     s3_bucket_disallow_public_access,
     s3_bucket_enable_versioning,
@@ -103,5 +107,9 @@ PolicyPack(
         kubernetes_cronjob_require_coverage.POLICY,
         kubernetes_deployment_require_capacity.POLICY,
         kubernetes_pvc_require_plan_item.POLICY,
+        backup_framework_require_controls.POLICY,
+        resiliencehub_policy_require_objectives.POLICY,
+        arcregionswitch_plan_require_failover_steps.POLICY,
+        cloudwatch_alarm_require_exposure_thresholds.POLICY,
     ],
 )

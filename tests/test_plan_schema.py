@@ -77,6 +77,9 @@ def test_every_plan__names_the_schema_on_its_first_line_and_satisfies_it(path: P
         pytest.param("services.api.capacity.dr", "one", id="capacity_not_a_number"),
         pytest.param("services.api.health_check", "health", id="health_check_not_a_path"),
         pytest.param("version", 2, id="other_version"),
+        pytest.param("notify.webhooks", ["http://hooks.example.com/x"], id="webhook_not_https"),
+        pytest.param("notify.email", "oncall@example.com", id="email_not_a_list"),
+        pytest.param("failover", "sometimes", id="failover_not_one_of"),
     ],
 )
 def test_schema__refuses_what_the_plan_library_refuses(path: str, value: Any) -> None:
@@ -101,6 +104,8 @@ VALIDATORS = {
     "continuity.plan._region": plan_library._region,
     "continuity.plan._name.<locals>.check": plan_library._name("service"),
     "continuity.plan._health_path": plan_library._health_path,
+    "continuity.plan._email": plan_library._email,
+    "continuity.plan._webhook": plan_library._webhook,
 }
 SAMPLES = [
     "30m", "7y", " 30d ", "0d", "30", "30s", "1.5h", "continuous", "Continuous", "1h ",
@@ -108,6 +113,9 @@ SAMPLES = [
     "us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "US-EAST-1", "useast1", "us-east-10",
     "orders", "a", "ab", "a-", "-a", "Orders", "a1-b2", "a" * 24, "a" * 25,
     "/health", "/", "health", "/a b", "/a/b?c=1",
+    "oncall@example.com", "on call@example.com", "a@b", "@example.com",
+    "https://hooks.example.com/services/x", "https://events.pagerduty.com:443/x?y=1", "http://hooks.example.com/x",
+    "https:///x", "https://a b/", "https://user@host.example/x", "https://:443/x",
 ]  # fmt: skip
 
 

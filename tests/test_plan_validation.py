@@ -29,7 +29,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         "unknown key",
         changed(BASE, "owner", "ops"),
         [
-            f"{F}: owner: unknown key (allowed: version, service, regions, strategy, tiers, data, services, testing)"
+            f"{F}: owner: unknown key (allowed: version, service, regions, strategy, tiers, data, services, testing, notify, failover)"
         ],
     ),
     (

@@ -29,7 +29,8 @@ from tests.policies.synthetic import changed as set_prop
 
 PACK_DIR = ROOT / "policies"
 NAME = re.compile(
-    r"^(rds|backup|s3|route53|ecs|kubernetes|dynamodb|efs|ebs)-[a-z0-9]+-(enable|configure|disallow|require)-[a-z0-9-]+$"
+    r"^(rds|backup|s3|route53|ecs|kubernetes|dynamodb|efs|ebs|resiliencehub|arcregionswitch|cloudwatch)-"
+    r"[a-z0-9]+-(enable|configure|disallow|require)-[a-z0-9-]+$"
 )
 DB = "orders-database-db"
 
@@ -73,6 +74,10 @@ POLICIES = {
     "ebs-volume-require-plan-item": ("critical", "mandatory", "resource"),
     "ebs-volume-require-encryption": ("high", "advisory", "resource"),
     "kubernetes-pvc-require-plan-item": ("critical", "mandatory", "resource"),
+    "backup-framework-require-controls": ("high", "mandatory", "stack"),
+    "resiliencehub-policy-require-objectives": ("medium", "mandatory", "stack"),
+    "arcregionswitch-plan-require-failover-steps": ("high", "mandatory", "stack"),
+    "cloudwatch-alarm-require-exposure-thresholds": ("high", "mandatory", "stack"),
 }
 SEVERITIES = {
     proto.POLICY_SEVERITY_LOW: "low",
