@@ -37,7 +37,9 @@ F = "plan.yaml"
         ),
         pytest.param(
             changed(VAPORA, "data.surrealdb.restore_command", "   "),
-            [f"{F}: data.surrealdb.restore_command: is empty; write the command that loads the dump at $DUMP_FILE"],
+            [
+                f"{F}: data.surrealdb.restore_command: is empty; write the command that loads the dump at $DUMP_FILE"
+            ],
             id="blank",
         ),
         pytest.param(
