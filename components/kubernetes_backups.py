@@ -113,10 +113,10 @@ def _restore_policy_of(prefix: str, arns: list[str]) -> str:
     return restore_policy(bucket_arn, prefix, key_arn)
 
 
-def upload_command(item: str, prefix: str) -> str:
+def upload_command(item: str, prefix: str, dump_dir: str = DUMP_DIR) -> str:
     """One dump per run, named by its UTC time (write-once buckets refuse overwrites anyway), with
     its SHA-256 beside it; an empty dump fails the Job instead of becoming the newest backup."""
-    dump = f"{DUMP_DIR}/{item}.dump"
+    dump = f"{dump_dir}/{item}.dump"
     copy = '--sse aws:kms --sse-kms-key-id "$BACKUP_KMS_KEY" --only-show-errors'
     return "; ".join(
         [
