@@ -6,7 +6,7 @@ VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint unit benchmarks schema constraints clean
+.PHONY: setup demo test lint unit benchmarks schema soak acceptance constraints clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ unit: setup
 
 benchmarks: setup
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+# Long randomized runs kept out of CI's budget: many generated plans deployed through the emulator.
+soak: setup
+	HYPOTHESIS_PROFILE=soak $(BIN)/python -m pytest -n 0 tests/offline/test_plans_deploy.py
+
+# Both stacks, a failover, readiness and failback in a real AWS sandbox account, then destroyed
+# (needs the Pulumi CLI, AWS credentials and CONTINUITY_ACCEPTANCE_ZONE; README, "Acceptance").
+acceptance: setup
+	CONTINUITY_ACCEPTANCE=1 $(BIN)/python -m pytest tests/acceptance -p no:xdist -rs -s
 
 # Regenerate docs/plan.schema.json after changing the plan's models (continuity/plan.py).
 schema: setup

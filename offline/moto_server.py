@@ -35,7 +35,8 @@ class Emulator:
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")  # noqa: S310 - loopback
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
+        # Resetting every backend takes seconds on a loaded machine: a generous bound, still finite.
+        with urllib.request.urlopen(request, timeout=120):  # noqa: S310 - loopback
             pass
 
 
