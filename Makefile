@@ -19,6 +19,7 @@ demo: setup
 	$(BIN)/python scripts/rehearse.py
 
 test: lint unit
+	$(BIN)/python scripts/validate_plan.py --strict continuity-plan.yaml examples/plans/*.yaml > /dev/null
 
 lint: setup
 	$(BIN)/ruff check .

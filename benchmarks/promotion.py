@@ -14,22 +14,10 @@ overlap, so they count as the slower of the two); "sequential" is every call and
 after another. The aim is an achieved time within 5% of the critical path. Figures are printed,
 never asserted.
 
-Latency model (AWS seconds) and where each figure comes from:
-
-- RDS read replica promotion, 300 s: "The promotion process can take several minutes or longer
-  to complete, depending on the size of the read replica" (RDS User Guide, "Promoting a read
-  replica to be a standalone DB instance"); five minutes stands for "several".
-- ECS tasks to steady state, 90 s: a Fargate task's launch (image pull, ENI) taken as 60 s (AWS
-  publishes no figure; an assumption), plus one passing load balancer health check at the default
-  30 s interval ("after you register the target, it must pass one health check", ECS Developer
-  Guide, "Optimize load balancer health check parameters").
-- API calls: 0.2 s for reads, 0.5 s for changes, 1 s for PromoteReadReplica and
-  RestoreDBInstanceToPointInTime (assumed: AWS documents rate limits, not latencies; RDS allows
-  a burst of 300 requests and 12 per second sustained, "Request throttling for the Amazon RDS API",
-  so a failover's few calls are never throttled by design).
-- Route 53 sees an inverted health check after request interval x failure threshold (30 s x 3,
-  Route 53 Developer Guide, "How Amazon Route 53 determines whether a health check is healthy").
-  The script does not wait for it (it reports it), so it is not in either figure.
+The latency model (promotion, tasks to steady state, API calls, with where each figure comes
+from) and the critical-path arithmetic are continuity/recovery.py's, the same the validator judges
+each tier's RTO with. Route 53 sees an inverted health check after request interval x failure
+threshold; the script does not wait for it (it reports it), so it is not in either figure.
 """
 
 from __future__ import annotations
@@ -40,7 +28,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +49,7 @@ os.environ.update(
 from moto import mock_aws
 
 from continuity.outputs import parse_promotion
+from continuity.recovery import PROMOTION, TASKS_STEADY, FailoverModel, failover_model, latency
 from operations.aws import Aws
 from operations.clock import SystemClock, format_seconds
 from operations.failover.run import FailoverOptions, FailoverRun, run_failover
@@ -71,18 +59,6 @@ from operations.stack_outputs import PulumiCli
 from tests.operations.harness import ClientCache, fresh_session
 from tests.operations.world import ServiceSpec, World, build_world, moto_like_aws
 
-PROMOTION = 300.0
-TASKS_STEADY = 90.0
-READ = 0.2
-CHANGE = 0.5
-LATENCY: dict[str, float] = {
-    "PromoteReadReplica": 1.0,
-    "RestoreDBInstanceToPointInTime": 1.0,
-    "ModifyDBInstance": CHANGE,
-    "UpdateService": CHANGE,
-    "RegisterScalableTarget": CHANGE,
-    "UpdateHealthCheck": CHANGE,
-}
 POLL = Timing().poll_seconds  # the script's own poll interval, scaled like everything else
 CLIENTS = [
     ("rds", "us-west-2"),
@@ -94,55 +70,10 @@ CLIENTS = [
 ]
 
 
-def latency(operation: str) -> float:
-    return LATENCY.get(operation, READ)
-
-
-def chain(*operations: str) -> float:
-    return sum(latency(op) for op in operations)
-
-
-@dataclass(frozen=True)
-class Model:
-    """The critical path and the sequential total, in AWS seconds, for ``services`` services."""
-
-    steps: dict[str, float]
-    sequential: float
-
-    @property
-    def critical_path(self) -> float:
-        s = self.steps
-        return s["preflight"] + s["safety"] + max(s["promote"], s["scale"]) + s["route"]
-
-
-def model(services: int) -> Model:
-    # Each target's reads are chained as the script reads them; targets are read at once.
-    database_reads = chain("DescribeDBInstances", "GetMetricStatistics")
-    service_reads = chain("DescribeServices", "DescribeScalableTargets")
-    dns_reads = [latency("GetHealthCheck"), latency("GetHealthCheck"), latency("ListResourceRecordSets")]
-    safety_reads = [latency("GetHealthCheckStatus"), latency("DescribeAlarms")]
-    promote = chain("DescribeDBInstances", "PromoteReadReplica") + PROMOTION
-    promote += chain("DescribeDBInstances", "ModifyDBInstance")
-    scale = chain("DescribeScalableTargets", "RegisterScalableTarget", "DescribeServices", "UpdateService")
-    scale += TASKS_STEADY + latency("DescribeServices")
-    route = chain("GetHealthCheck", "UpdateHealthCheck", "GetHealthCheckStatus")
-    steps = {
-        "preflight": max(database_reads, service_reads, *dns_reads),
-        "safety": max(safety_reads),
-        "promote": promote,
-        "scale": scale,
-        "route": route,
-    }
-    sequential = (
-        database_reads
-        + services * service_reads
-        + sum(dns_reads)
-        + sum(safety_reads)
-        + promote
-        + services * scale
-        + route
-    )
-    return Model(steps, sequential)
+def model(services: int) -> FailoverModel:
+    """The critical path and the sequential total, in AWS seconds, for one database and
+    ``services`` services: what the world below holds."""
+    return failover_model(databases=1, services=services)
 
 
 class LatencyModel:

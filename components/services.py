@@ -205,9 +205,11 @@ class Services(pulumi.ComponentResource):
             f"{name}-tasks-sg",
             vpc_id=args.vpc_id,
             description=f"{name}: the tasks, reachable from the load balancer only",
+            # One rule per port: services sharing a port share it (EC2 refuses a duplicate rule,
+            # InvalidPermission.Duplicate).
             ingress=[
-                {"protocol": "tcp", "from_port": s.port, "to_port": s.port, "security_groups": [lb_group.id]}
-                for s in args.services
+                {"protocol": "tcp", "from_port": port, "to_port": port, "security_groups": [lb_group.id]}
+                for port in sorted({s.port for s in args.services})
             ],
             egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}],
             tags=args.tags,

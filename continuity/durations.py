@@ -120,5 +120,23 @@ def describe_seconds(seconds: float) -> str:
     return f"{days}d {hours}h" if hours else f"{days}d"
 
 
+_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+def describe_exactly(seconds: float) -> str:
+    """A duration as the arithmetic shows it: the short form (``4h``, ``2d 1h``) when it is exact,
+    every unit otherwise (``2d 15m``), so that the terms always add up to the total shown."""
+    whole = round(seconds)
+    short = describe_seconds(whole)
+    if sum(int(part[:-1]) * dict(_UNITS)[part[-1]] for part in short.split()) == whole:
+        return short
+    parts = []
+    for unit, size in _UNITS:
+        count, whole = divmod(whole, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts)
+
+
 def describe_timedelta(delta: timedelta) -> str:
     return describe_seconds(delta.total_seconds())

@@ -4,7 +4,10 @@
 either returns a ``Plan`` or raises ``PlanError`` carrying every problem at once, each naming the
 file and the field path. Structure and types are pydantic's job; the rules that relate fields to
 each other (a backup less frequent than its tier's RPO, say) are checked here, on every part that
-parsed, so one bad field does not hide another.
+parsed, so one bad field does not hide another. Once every field is sound, the plan is derived and
+each data item's worst-case loss judged against its RPO (continuity/feasibility.py): what no
+protection AWS allows can keep is an error too. Warnings (promises the architecture cannot keep)
+are not errors: ``continuity.feasibility.plan_warnings(plan)`` returns them.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -30,18 +32,19 @@ from pydantic import (
 )
 
 from continuity.durations import Duration, DurationError, parse_duration, parse_frequency
-from continuity.schedule import AWS_BACKUP_MIN_INTERVAL, StartTime
+from continuity.exposure import RDS_LOG_UPLOAD
+from continuity.exposure import S3_REPLICATION_TIME as S3_RTC
+from continuity.schedule import AWS_BACKUP_MIN_INTERVAL, ScheduleError, StartTime
 
 SUPPORTED_VERSION = 1
 
 # AWS Backup keeps continuous backups (point-in-time recovery) for 1 to 35 days, and RDS keeps
 # automated backups for at most 35 days: longer retention has to come from scheduled snapshots.
 CONTINUOUS_RETENTION_MAX_DAYS = 35
-# RDS uploads transaction logs every 5 minutes: point-in-time recovery promises no better RPO.
-RDS_PITR_RPO = timedelta(minutes=5)
-# S3 Replication Time Control replicates 99.99% of objects within 15 minutes: the only replication
-# time AWS commits to, so no tier with a shorter RPO can count on a bucket's DR copy.
-S3_REPLICATION_TIME = timedelta(minutes=15)
+# Point-in-time recovery promises no better RPO than RDS's 5-minute log uploads, and S3 replication
+# no better than Replication Time Control's 15 minutes (sources in continuity/exposure.py).
+RDS_PITR_RPO = RDS_LOG_UPLOAD
+S3_REPLICATION_TIME = S3_RTC
 # S3 Object Lock default retention and AWS Backup vault locks count in whole days, at least one.
 LOCK_MIN_DAYS = 1
 # S3 Object Lock default retention: at most 100 years (36,500 days).
@@ -221,6 +224,10 @@ class DataItem(_Strict):
 
     @property
     def continuous(self) -> bool:
+        """Backed up continuously: AWS Backup schedules jobs at most hourly, so more often than that
+        means point-in-time recovery (a CronJob, which runs every minute if asked, never is)."""
+        if self.store == "kubernetes":
+            return self.frequency.continuous
         return self.frequency.continuous or self.frequency.timedelta < AWS_BACKUP_MIN_INTERVAL
 
 
@@ -355,10 +362,27 @@ def parse_plan(document: object, where: str = "<plan>") -> Plan:
         plan = Plan.model_validate(document)
         plan._source = where
     messages += [f"{where}: {m}" for m in _rule_errors(document)]
+    if not messages:
+        assert plan is not None
+        messages += [f"{where}: {m}" for m in _exposure_errors(plan)]
     if messages:
         raise PlanError(_unique(messages))
     assert plan is not None
     return plan
+
+
+def _exposure_errors(plan: Plan) -> list[str]:
+    """What the plan's protection would lose beyond its RPOs, once every field is sound: the
+    judgement needs the whole plan derived (continuity/feasibility.py)."""
+    # Imported here, not at the top: both read this module's Plan, so importing them first would
+    # be a cycle.
+    from continuity.derive import derive  # noqa: PLC0415
+    from continuity.feasibility import exposure_errors  # noqa: PLC0415
+
+    try:
+        return exposure_errors(derive(plan))
+    except ScheduleError as err:
+        return [str(err)]
 
 
 def _unique(messages: list[str]) -> list[str]:
@@ -561,7 +585,7 @@ def _data_item_rules(
     if item.continuous and not traits.continuous:
         messages.append(
             f"{where}.frequency: {frequency} needs continuous backup, which store "
-            f"{_q(item.store)} cannot do (its backups are scheduled jobs; 1h at most often)"
+            f"{_q(item.store)} cannot do (its backups are CronJob dumps, once a minute at most often)"
         )
     if item.store == "rds" and item.continuous and retention.days_ceil() > CONTINUOUS_RETENTION_MAX_DAYS:
         messages.append(
@@ -581,8 +605,8 @@ def _data_item_rules(
                 f"{where}.retention: {retention} is longer than the 100 years S3 Object Lock can hold"
             )
     if item.at is not None:
-        if item.continuous:
-            messages.append(f"{where}.at: a start time needs a scheduled frequency, not {frequency}")
+        if item.continuous or frequency.timedelta < AWS_BACKUP_MIN_INTERVAL:
+            messages.append(f"{where}.at: a start time needs an hourly or longer frequency, not {frequency}")
         elif item.at.weekday and frequency.timedelta.days < 7:
             messages.append(
                 f"{where}.at: a weekday only applies to weekly or longer frequencies, not {frequency}"

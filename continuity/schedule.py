@@ -428,8 +428,29 @@ def schedule_for(frequency: Duration, start: StartTime | None = None) -> str:
     return _choose(frequency.seconds, start or DEFAULT_START)[0]
 
 
+# A CronJob's schedule has minute resolution; below an hour it runs every n minutes, n dividing
+# the hour so that every gap is the same.
+KUBERNETES_MIN_INTERVAL = timedelta(minutes=1)
+_SUB_HOUR_STEPS = (30, 20, 15, 12, 10, 6, 5, 4, 3, 2, 1)
+
+
+@lru_cache(maxsize=1024)
+def _choose_sub_hour(frequency_seconds: int, minute: int) -> str:
+    for step in _SUB_HOUR_STEPS:
+        first = minute % step
+        expression = f"{first}/{step} * * * *" if first else f"*/{step} * * * *"
+        expression = "* * * * *" if step == 1 else expression
+        if judge_kubernetes(expression).longest_gap <= timedelta(seconds=frequency_seconds):
+            return expression
+    raise ScheduleError(f"no schedule runs often enough for {timedelta(seconds=frequency_seconds)}")
+
+
 def kubernetes_schedule_for(frequency: Duration, start: StartTime | None = None) -> str:
-    """The Kubernetes CronJob schedule (UTC) with the same run times as ``schedule_for``."""
-    if frequency.continuous or frequency.timedelta < AWS_BACKUP_MIN_INTERVAL:
-        raise ScheduleError(f"{frequency} is more often than an hourly backup job can run")
-    return _choose(frequency.seconds, start or DEFAULT_START)[1]
+    """The Kubernetes CronJob schedule (UTC) with the same run times as ``schedule_for``; below an
+    hour, which AWS Backup cannot schedule but a CronJob can, every n minutes past ``start``'s minute."""
+    if frequency.continuous or frequency.timedelta < KUBERNETES_MIN_INTERVAL:
+        raise ScheduleError(f"{frequency} is more often than a backup job can run (once a minute)")
+    start = start or DEFAULT_START
+    if frequency.timedelta < AWS_BACKUP_MIN_INTERVAL:
+        return _choose_sub_hour(frequency.seconds, start.minute)
+    return _choose(frequency.seconds, start)[1]

@@ -1,4 +1,9 @@
-"""The derived settings of a plan, as a readable summary and as plain data (for --json)."""
+"""The derived settings of a plan, as a readable summary and as plain data (for --json).
+
+Besides every derived setting, the summary shows what the plan's promises come to: each data
+item's worst-case loss per region beside its tier's RPO, each tier's fastest recovery beside its
+RTO (a tier with nothing in it is "not applicable"), and the warnings of continuity/feasibility.py.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 from continuity.derive import Settings
-from continuity.durations import Duration, describe_seconds, describe_timedelta
+from continuity.durations import Duration, describe_exactly, describe_seconds, describe_timedelta
+from continuity.exposure import ItemExposure, RegionExposure
+from continuity.feasibility import TierVerdict, tier_verdicts, warnings_for
 from continuity.tables import text_table
 
 
@@ -26,8 +33,76 @@ def _plain(value: Any) -> Any:
 
 
 def settings_as_data(settings: Settings) -> dict[str, Any]:
-    """Everything derived, with durations in seconds (``*_seconds``, ``longest_gap``) or days."""
-    return {"plan": settings.plan.digest(), "source": settings.plan.source, **_plain(settings)}
+    """Everything derived, with durations in seconds (``*_seconds``, ``longest_gap``) or days;
+    ``exposures`` has each item's worst-case loss per region beside its ``rpo_seconds``, and
+    ``tier_verdicts`` each tier's against its objectives."""
+    return {
+        "plan": settings.plan.digest(),
+        "source": settings.plan.source,
+        **_plain(settings),
+        "tier_verdicts": _plain(tier_verdicts(settings)),
+    }
+
+
+_RTO_VERDICTS = {
+    "not-applicable": "not applicable (nothing in this tier)",
+    "nothing-to-fail-over": "nothing to fail over (its data is copied already)",
+}
+
+
+def _rto_verdict(verdict: TierVerdict) -> str:
+    if verdict.rto in _RTO_VERDICTS:
+        return _RTO_VERDICTS[verdict.rto]
+    assert verdict.fastest_recovery_seconds is not None
+    fastest = describe_exactly(verdict.fastest_recovery_seconds)
+    return (
+        f"at least {fastest} (feasible)"
+        if verdict.rto == "feasible"
+        else f"at least {fastest} (RTO too short)"
+    )
+
+
+def _rpo_verdict(verdict: TierVerdict) -> str:
+    if verdict.rpo_seconds is None:
+        return "none (holds no data)"
+    if verdict.rpo == "not-applicable" or verdict.worst_case_seconds is None:
+        return "not applicable (no data in this tier)"
+    worst = describe_exactly(verdict.worst_case_seconds)
+    return f"{worst} (within RPO)" if verdict.rpo == "within" else f"{worst} (over the RPO)"
+
+
+def _loss(item: ItemExposure, region: RegionExposure) -> str:
+    if region.worst_case_seconds is None:
+        return "not copied (copy_to_dr false)" if region.role == "dr" else "no copy"
+    mark = "" if region.worst_case_seconds <= item.rpo_seconds else " (over the RPO)"
+    return describe_exactly(region.worst_case_seconds) + mark
+
+
+def _exposure_lines(settings: Settings) -> list[str]:
+    plan = settings.plan
+    exposures = list(settings.exposures.values())
+    lines = [
+        "",
+        "Worst-case data loss (the newest copy's greatest age when it is needed, against the tier's RPO)",
+        text_table(
+            ["item", "tier", "RPO", f"{plan.regions.primary} (primary)", f"{plan.regions.dr} (DR)"],
+            [
+                [e.data_item, e.tier, describe_exactly(e.rpo_seconds), _loss(e, e.primary), _loss(e, e.dr)]
+                for e in exposures
+            ],
+        ),
+        "  How each adds up (the best copy in each region):",
+    ]
+    for item in exposures:
+        for region in item.regions():
+            best = region.best_protection
+            if best is not None:
+                lines.append(f"    {item.data_item}, {region.region}: {best.explain()}")
+    reasons = [f"    {r.rule_name}: {r.reason}" for r in settings.backup_rules if r.reason]
+    reasons += [f"    {j.data_item} CronJob {j.schedule}: {j.reason}" for j in settings.cron_jobs if j.reason]
+    if reasons:
+        lines += ["  Protection added beyond the plan's own schedule, to keep the RPO:", *reasons]
+    return lines
 
 
 def _yes(flag: bool) -> str:
@@ -36,27 +111,47 @@ def _yes(flag: bool) -> str:
 
 def settings_as_text(settings: Settings) -> str:
     plan = settings.plan
+    warnings = warnings_for(settings)
+    verdicts = tier_verdicts(settings)
     out = [
         f"{plan.source}: valid (version {plan.version}, service {plan.service}, {plan.strategy}, "
-        f"{plan.regions.primary} -> {plan.regions.dr})",
+        f"{plan.regions.primary} -> {plan.regions.dr})"
+        + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""),
         "",
-        "Tiers",
+        "Tiers (fastest recovery from a regional outage against the RTO, worst-case loss against the RPO)",
         text_table(
-            ["tier", "RTO", "RPO"],
-            [[n, t.rto, t.rpo if t.rpo else "none (holds no data)"] for n, t in plan.tiers.items()],
+            ["tier", "RTO", "fastest recovery", "RPO", "worst-case loss", "in it"],
+            [
+                [
+                    v.tier,
+                    describe_seconds(v.rto_seconds),
+                    _rto_verdict(v),
+                    describe_seconds(v.rpo_seconds) if v.rpo_seconds is not None else "none",
+                    _rpo_verdict(v),
+                    ", ".join(v.members) or "nothing",
+                ]
+                for v in verdicts
+            ],
         ),
     ]
+    for name, recovery in settings.recovery.items():
+        if recovery is not None:
+            out.append(f"  {name}: {recovery.arithmetic()}")
+    if settings.exposures:
+        out += _exposure_lines(settings)
     if settings.backup_rules:
         out += [
             "",
             "AWS Backup rules (one vault per region)",
             text_table(
-                ["rule", "schedule", "longest gap", "keep", "copy to DR", "from"],
+                ["rule", "schedule", "longest gap", "windows", "keep", "copy to DR", "from"],
                 [
                     [
                         r.rule_name,
                         "continuous" if r.continuous else r.schedule,
                         describe_timedelta(r.longest_gap) if not r.continuous else "0 (PITR)",
+                        f"start {describe_seconds(r.start_window_minutes * 60)}, complete "
+                        f"{describe_seconds(r.completion_window_minutes * 60)}",
                         f"{r.delete_after_days}d",
                         _yes(r.copy_to_dr),
                         r.source,
@@ -114,9 +209,17 @@ def settings_as_text(settings: Settings) -> str:
             "",
             "Kubernetes backup jobs (UTC)",
             text_table(
-                ["item", "namespace", "schedule", "longest gap", "from"],
+                ["item", "namespace", "schedule", "longest gap", "deadlines", "from"],
                 [
-                    [j.data_item, j.namespace, j.schedule, describe_timedelta(j.longest_gap), j.source]
+                    [
+                        j.data_item,
+                        j.namespace,
+                        j.schedule,
+                        describe_timedelta(j.longest_gap),
+                        f"start {describe_seconds(j.starting_deadline_seconds)}, "
+                        f"run {describe_seconds(j.active_deadline_seconds)}",
+                        j.source,
+                    ]
                     for j in settings.cron_jobs
                 ],
             ),
@@ -145,8 +248,13 @@ def settings_as_text(settings: Settings) -> str:
     out += [
         "",
         f"Failover objectives (strictest tier in use): RTO {describe_seconds(objectives.rto_seconds)}, "
-        f"RPO {describe_seconds(objectives.rpo_seconds)}",
+        + (
+            f"RPO {describe_seconds(objectives.rpo_seconds)}" if plan.data else "RPO not applicable (no data)"
+        ),
         f"Testing: restore test every {plan.testing.restore_test}, failover drill every "
         f"{plan.testing.failover_drill}",
     ]
+    if warnings:
+        out += ["", "Warnings (promises the architecture cannot keep; --strict refuses the plan)"]
+        out += [f"  {plan.source}: {w}" for w in warnings]
     return "\n".join(out)

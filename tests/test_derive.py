@@ -81,6 +81,43 @@ def test_backup_rules_for(fields: dict[str, object], rules: list[tuple[str, bool
             assert rule.longest_gap == longest_gap(rule.schedule)
 
 
+@pytest.mark.parametrize(
+    ("fields", "rpo", "rules"),
+    [
+        # 1h gap + 1h start window + 2h completion window = 4h: only continuous backup keeps 1h.
+        (
+            {"store": "s3", "frequency": "1h", "retention": "90d"},
+            "1h",
+            [("db-scheduled", False, 90, 60, 120), ("db-continuous", True, 35, 60, 120)],
+        ),
+        (
+            {"store": "s3", "frequency": "1h", "retention": "90d"},
+            "4h",
+            [("db-scheduled", False, 90, 60, 120)],
+        ),
+        # 12h gap + 1h start + 12h completion = 25h; an 11h completion window keeps 24h.
+        ({"store": "s3", "frequency": "12h"}, "1d", [("db-scheduled", False, 30, 60, 660)]),
+        # 14h leaves 1h for the completion window, but AWS wants at least the start window + 60
+        # minutes: continuous backup is added and the schedule keeps its windows.
+        (
+            {"store": "s3", "frequency": "12h"},
+            "14h",
+            [("db-scheduled", False, 30, 60, 720), ("db-continuous", True, 30, 60, 120)],
+        ),
+        # Point-in-time recovery keeps an RDS item's RPO whatever its schedule.
+        ({"store": "rds", "frequency": "6h"}, "6h", [("db-scheduled", False, 30, 60, 360)]),
+    ],
+)
+def test_backup_rules_for__given_the_rpo(
+    fields: dict[str, object], rpo: str, rules: list[tuple[str, bool, int, int, int]]
+) -> None:
+    derived = backup_rules_for("db", item(**fields), parse_duration(rpo))
+    assert [
+        (r.rule_name, r.continuous, r.delete_after_days, r.start_window_minutes, r.completion_window_minutes)
+        for r in derived
+    ] == rules
+
+
 def test_vault_lock__minimum_is_the_shortest_retention() -> None:
     rules = backup_rules_for("a", item(frequency="6h", retention="90d")) + backup_rules_for(
         "b", item(frequency="1d", retention="14d")

@@ -8,6 +8,7 @@ from continuity.durations import (
     CONTINUOUS_FREQUENCY,
     Duration,
     DurationError,
+    describe_exactly,
     describe_seconds,
     parse_duration,
     parse_frequency,
@@ -91,3 +92,20 @@ def test_duration__orders_by_length_across_units(left: str, right: str, less: bo
 )
 def test_describe_seconds(seconds: int, text: str) -> None:
     assert describe_seconds(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (1, "1s"),
+        (90, "1m 30s"),
+        (4 * 3600, "4h"),
+        (25 * 3600, "25h"),
+        (2 * 86400, "2d"),
+        # describe_seconds would say "2d": the arithmetic of a worst-case loss must add up.
+        (2 * 86400 + 900, "2d 15m"),
+        (3 * 86400 + 3661, "3d 1h 1m 1s"),
+    ],
+)
+def test_describe_exactly(seconds: int, text: str) -> None:
+    assert describe_exactly(seconds) == text

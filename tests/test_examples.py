@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from continuity.derive import derive
+from continuity.durations import describe_exactly
 from continuity.plan import PlanError, load_plan
 from tests.conftest import EXAMPLE_PLANS, ROOT
 
@@ -52,3 +54,28 @@ def test_heliosdb_keeps_its_functions_without_rpo() -> None:
         "development",
         "sales-marketing",
     ]
+
+
+def test_heliosdb_corrected_only_where_the_architecture_cannot_keep_the_bcp() -> None:
+    # The BCP's 5-minute RTO and 1-minute RPO are kept, as written, in a fixture that --strict
+    # refuses (tests/test_feasibility.py); the example differs from it in those two numbers only.
+    written = load_plan(ROOT / "tests" / "fixtures" / "plans" / "heliosdb-lite-as-written.yaml")
+    corrected = load_plan(ROOT / "examples" / "plans" / "heliosdb-lite.yaml")
+    assert written.digest()["tiers"].pop("production-database") == {"rto": "5m", "rpo": "1m"}
+    assert corrected.digest()["tiers"].pop("production-database") == {"rto": "10m", "rpo": "5m"}
+    assert {**written.digest(), "tiers": None} == {**corrected.digest(), "tiers": None}
+    assert {k: v for k, v in written.digest()["tiers"].items() if k != "production-database"} == {
+        k: v for k, v in corrected.digest()["tiers"].items() if k != "production-database"
+    }
+
+
+def test_heliosdb_comment_quotes_todays_fastest_recovery() -> None:
+    # The example explains its correction with the latency model's figure; a changed model must
+    # change the comment (and docs/plan.md) too.
+    estimate = derive(load_plan(ROOT / "examples" / "plans" / "heliosdb-lite.yaml")).recovery[
+        "production-database"
+    ]
+    assert estimate is not None
+    quoted = describe_exactly(estimate.seconds)
+    assert quoted in (ROOT / "examples" / "plans" / "heliosdb-lite.yaml").read_text()
+    assert quoted in (ROOT / "docs" / "plan.md").read_text()

@@ -203,7 +203,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     (
         "a start time on a continuous item",
         changed(BASE, "data.database.at", "02:00"),
-        [f"{F}: data.database.at: a start time needs a scheduled frequency, not continuous"],
+        [f"{F}: data.database.at: a start time needs an hourly or longer frequency, not continuous"],
     ),
     (
         "a weekday on a daily item",
@@ -276,7 +276,31 @@ KUBERNETES_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         {**KUBERNETES_ITEM, "frequency": "continuous"},
         [
             f'{F}: data.dump.frequency: continuous needs continuous backup, which store "kubernetes" cannot do '
-            "(its backups are scheduled jobs; 1h at most often)"
+            "(its backups are CronJob dumps, once a minute at most often)"
+        ],
+    ),
+    (
+        "a start time on a dump more often than hourly",
+        {**KUBERNETES_ITEM, "frequency": "20m", "at": "02:05"},
+        [f"{F}: data.dump.at: a start time needs an hourly or longer frequency, not 20m"],
+    ),
+    (
+        "in-cluster data with an RPO no dump can keep",
+        {**KUBERNETES_ITEM, "tier": "instant", "frequency": "1m"},
+        [
+            f"{F}: data.dump: worst-case loss in us-east-1 (primary) 1m gap + 30s starting deadline + 30s "
+            'active deadline = 2m (CronJob dump) exceeds tier "instant" RPO 1m; a CronJob runs at most once a '
+            "minute and each run has one interval to start and finish: raise the tier's RPO"
+        ],
+    ),
+    (
+        "in-cluster data whose replicated dumps cannot keep the RPO",
+        {**KUBERNETES_ITEM, "tier": "quick", "frequency": "15m", "copy_to_dr": True},
+        [
+            f"{F}: data.dump: worst-case loss in us-west-2 (DR) 1m gap + 30s starting deadline + 30s active "
+            "deadline + 15m replication = 17m (replicated CronJob dump (Replication Time Control)) exceeds tier "
+            '"quick" RPO 16m; a CronJob runs at most once a minute and each run has one interval to start and '
+            "finish: raise the tier's RPO"
         ],
     ),
     (
@@ -308,8 +332,11 @@ KUBERNETES_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
 
 @pytest.mark.parametrize(("case", "item", "messages"), KUBERNETES_CASES, ids=[c[0] for c in KUBERNETES_CASES])
 def test_rule__in_cluster_data(case: str, item: dict[str, Any], messages: list[str]) -> None:
+    document = changed(
+        changed(BASE, "tiers.instant", {"rto": "1h", "rpo": "1m"}), "tiers.quick", {"rto": "1h", "rpo": "16m"}
+    )
     with pytest.raises(PlanError) as err:
-        parse_plan(changed(BASE, "data.dump", item), F)
+        parse_plan(changed(document, "data.dump", item), F)
     assert err.value.messages == messages, case
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from continuity.durations import parse_duration
+from continuity.durations import parse_duration, parse_frequency
 from continuity.schedule import (
     ScheduleError,
     StartTime,
@@ -163,3 +163,30 @@ def test_schedule_for__refuses_what_aws_backup_cannot_schedule() -> None:
 def test_kubernetes_schedule_for__same_runs_as_aws() -> None:
     assert kubernetes_schedule_for(parse_duration("1w"), StartTime(2, 0, "SUN")) == "0 2 * * 0"
     assert kubernetes_schedule_for(parse_duration("6h")) == "0 5/6 * * *"
+
+
+@pytest.mark.parametrize(
+    ("frequency", "start", "expression", "gap"),
+    [
+        ("30m", None, "*/30 * * * *", timedelta(minutes=30)),
+        ("22m", None, "*/20 * * * *", timedelta(minutes=20)),
+        ("20m", StartTime(2, 5), "5/20 * * * *", timedelta(minutes=20)),
+        ("14m", None, "*/12 * * * *", timedelta(minutes=12)),
+        ("7m", None, "*/6 * * * *", timedelta(minutes=6)),
+        ("1m", StartTime(2, 5), "* * * * *", timedelta(minutes=1)),
+    ],
+)
+def test_kubernetes_schedule_for__under_an_hour_every_n_minutes_dividing_the_hour(
+    frequency: str, start: StartTime | None, expression: str, gap: timedelta
+) -> None:
+    # A CronJob, unlike AWS Backup, runs as often as once a minute; n divides the hour so every
+    # gap is the same, also across the hour.
+    chosen = kubernetes_schedule_for(parse_duration(frequency), start)
+    assert chosen == expression
+    assert longest_gap_kubernetes(chosen) == gap
+
+
+def test_kubernetes_schedule_for__refuses_continuous() -> None:
+    with pytest.raises(ScheduleError) as err:
+        kubernetes_schedule_for(parse_frequency("continuous"))
+    assert str(err.value) == "continuous is more often than a backup job can run (once a minute)"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEFAULT_PLAN
+from tests.conftest import DEFAULT_PLAN, ROOT
 from tests.policies.conftest import EXAMPLES, Check, plan_at
 from tests.policies.synthetic import (
     BACKUP_PLAN,
@@ -60,6 +60,13 @@ def props(name: str, **values: object) -> Mutation:
 
 
 EVERY_HOUR = f"{FILES} needs a backup at least every 1h"
+# The default plan's user-files needs continuous backup for its 1-hour RPO; with a 4-hour RPO
+# (this plan) its hourly schedule keeps it alone, so schedules and windows are judged here.
+SCHEDULED = ROOT / "tests" / "fixtures" / "plans" / "scheduled-user-files.yaml"
+CONTINUOUS_FOR_RPO = (
+    f"{FILES} needs continuous backup (scheduled backups alone risk 1h gap + 1h start window + 2h "
+    "completion window = 4h, over tier important RPO 1h)"
+)
 
 
 @pytest.mark.parametrize(
@@ -69,8 +76,8 @@ EVERY_HOUR = f"{FILES} needs a backup at least every 1h"
         pytest.param(stack("dr"), DEFAULT_PLAN, unchanged, [], id="dr_baseline"),
         pytest.param(stack(plan=KATYA), KATYA, unchanged, [], id="continuous_with_weekly_archive"),
         pytest.param(
-            stack(),
-            DEFAULT_PLAN,
+            stack(plan=SCHEDULED),
+            SCHEDULED,
             prop(FILES_PLAN, "rules.0.schedule", "cron(0 5 * * ? *)"),
             [
                 (
@@ -81,8 +88,8 @@ EVERY_HOUR = f"{FILES} needs a backup at least every 1h"
             id="daily_for_hourly_item",
         ),
         pytest.param(
-            stack(),
-            DEFAULT_PLAN,
+            stack(plan=SCHEDULED),
+            SCHEDULED,
             prop(FILES_PLAN, "rules.0.schedule", "cron(0 * ? * MON-FRI *)"),
             [
                 (
@@ -93,8 +100,8 @@ EVERY_HOUR = f"{FILES} needs a backup at least every 1h"
             id="weekdays_only_leave_the_weekend",
         ),
         pytest.param(
-            stack(),
-            DEFAULT_PLAN,
+            stack(plan=SCHEDULED),
+            SCHEDULED,
             prop(FILES_PLAN, "rules.0.schedule", "cron(0 5 * * ? 2027)"),
             [
                 (
@@ -106,15 +113,15 @@ EVERY_HOUR = f"{FILES} needs a backup at least every 1h"
             id="schedule_that_cannot_be_judged",
         ),
         pytest.param(
-            stack(),
-            DEFAULT_PLAN,
+            stack(plan=SCHEDULED),
+            SCHEDULED,
             prop(FILES_PLAN, "rules.0.schedule", DELETE),
             [(plan_urn(FILES_PLAN), f"rules[0].schedule is not set, so the rule never runs; {EVERY_HOUR}")],
             id="no_schedule",
         ),
         pytest.param(
-            stack(),
-            DEFAULT_PLAN,
+            stack(plan=SCHEDULED),
+            SCHEDULED,
             prop(FILES_PLAN, "rules.0.scheduleExpressionTimezone", "America/New_York"),
             [
                 (
@@ -126,22 +133,22 @@ EVERY_HOUR = f"{FILES} needs a backup at least every 1h"
             id="daylight_saving_zone_adds_an_hour",
         ),
         pytest.param(
-            stack(),
-            DEFAULT_PLAN,
+            stack(plan=SCHEDULED),
+            SCHEDULED,
             prop(FILES_PLAN, "rules.0.scheduleExpressionTimezone", "Etc/GMT-9"),
             [],
             id="zone_without_daylight_saving",
         ),
         pytest.param(
-            stack(),
-            DEFAULT_PLAN,
+            stack(plan=SCHEDULED),
+            SCHEDULED,
             props(FILES_PLAN, rules__0__schedule="cron(0 5 * * ? *)", rules__0__enableContinuousBackup=True),
             [],
             id="continuous_backup_meets_any_frequency",
         ),
         pytest.param(
-            stack(),
-            DEFAULT_PLAN,
+            stack(plan=SCHEDULED),
+            SCHEDULED,
             prop(FILES_PLAN, "rules", []),
             [(plan_urn(FILES_PLAN), f"rules is empty; {EVERY_HOUR}")],
             id="no_rules",
@@ -170,6 +177,41 @@ EVERY_HOUR = f"{FILES} needs a backup at least every 1h"
                 )
             ],
             id="under_an_hour_needs_continuous",
+        ),
+        pytest.param(
+            stack(),
+            DEFAULT_PLAN,
+            prop(FILES_PLAN, "rules.1.enableContinuousBackup", False),
+            [(plan_urn(FILES_PLAN), f"no rule has enableContinuousBackup true; {CONTINUOUS_FOR_RPO}")],
+            id="schedule_alone_would_lose_more_than_the_rpo",
+        ),
+        pytest.param(
+            stack(plan=SCHEDULED),
+            SCHEDULED,
+            prop(FILES_PLAN, "rules.0.completionWindow", 180.0),
+            [
+                (
+                    plan_urn(FILES_PLAN),
+                    "rules[0].schedule cron(0 * * * ? *) leaves up to 1h between backups, and with its "
+                    f"startWindow and completionWindow up to 5h at risk; {FILES} allows 4h (the plan's rule "
+                    "user-files-scheduled)",
+                )
+            ],
+            id="completion_window_wider_than_the_plans",
+        ),
+        pytest.param(
+            stack(plan=SCHEDULED),
+            SCHEDULED,
+            prop(FILES_PLAN, "rules.0.startWindow", DELETE),
+            [
+                (
+                    plan_urn(FILES_PLAN),
+                    "rules[0].schedule cron(0 * * * ? *) leaves up to 1h between backups, and with its "
+                    f"startWindow and completionWindow without bound (a window is not set) at risk; {FILES} "
+                    "allows 4h (the plan's rule user-files-scheduled)",
+                )
+            ],
+            id="start_window_not_set",
         ),
     ],
 )

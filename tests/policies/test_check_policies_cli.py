@@ -24,6 +24,11 @@ def dr(kind: str, name: str) -> str:
     return f"urn:pulumi:dr::continuity::{kind}::{name}"
 
 
+CONTINUOUS_FOR_USER_FILES = (
+    'no rule has enableContinuousBackup true; plan data "user-files" (tier important) needs continuous '
+    "backup (scheduled backups alone risk 1h gap + 1h start window + 2h completion window = 4h, over tier "
+    "important RPO 1h)"
+)
 EXPORT_VIOLATIONS = [
     {
         "policy": "rds-instance-require-backup-retention",
@@ -36,6 +41,13 @@ EXPORT_VIOLATIONS = [
         "urn": primary("aws:rds/instance:Instance", "orders-database-db"),
         "message": 'publiclyAccessible is true; plan data "database" (tier critical) must not be reachable from the internet',
         "enforcement": "advisory",
+    },
+    {
+        # The export's user-files backups are hourly only: up to 4h lost against a 1h RPO.
+        "policy": "backup-plan-require-frequency",
+        "urn": primary("aws:backup/plan:Plan", "orders-user-files-backup-plan"),
+        "message": CONTINUOUS_FOR_USER_FILES,
+        "enforcement": "mandatory",
     },
     {
         "policy": "backup-vault-require-compliance-lock",
@@ -69,7 +81,7 @@ PREVIEW_VIOLATIONS = [
     {
         "policy": "backup-plan-require-frequency",
         "urn": dr("aws:backup/plan:Plan", "orders-user-files-backup-plan"),
-        "message": 'rules[0].schedule cron(0 5 * * ? *) leaves up to 24h between backups; plan data "user-files" (tier important) needs a backup at least every 1h',
+        "message": CONTINUOUS_FOR_USER_FILES,
         "enforcement": "mandatory",
     },
     {
@@ -101,7 +113,7 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]
 
 
 def test_state__stack_export_violations_caught_exactly(capsys: pytest.CaptureFixture[str]) -> None:
-    # GIVEN `pulumi stack export` of a primary stack with four plan shortfalls and a public database
+    # GIVEN `pulumi stack export` of a primary stack with five plan shortfalls and a public database
     # (plus a ciphertext secret, and an old instance pending deletion that is no longer judged)
     status, report = run_json(capsys, "--state", str(EXPORT))
     assert report["violations"] == EXPORT_VIOLATIONS
@@ -111,8 +123,8 @@ def test_state__stack_export_violations_caught_exactly(capsys: pytest.CaptureFix
     } == {
         "resources": 36,
         "policies": 40,
-        "violations": 5,
-        "mandatory": 4,
+        "violations": 6,
+        "mandatory": 5,
         "advisory": 1,
     }
 
@@ -132,7 +144,7 @@ def test_state__text_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 1
     assert (
         lines[0]
-        == f"{EXPORT}: 36 resources, 40 policies (plan {ROOT / 'continuity-plan.yaml'}): 4 mandatory, 1 advisory violation"
+        == f"{EXPORT}: 36 resources, 40 policies (plan {ROOT / 'continuity-plan.yaml'}): 5 mandatory, 1 advisory violation"
     )
     first = lines.index(f"mandatory rds-instance-require-backup-retention  {EXPORT_VIOLATIONS[0]['urn']}")
     assert lines[first + 1] == f"          {EXPORT_VIOLATIONS[0]['message']}"

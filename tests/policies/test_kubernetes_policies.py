@@ -34,6 +34,10 @@ JOB = "vapora-surrealdb-backup"
 SURREALDB = 'plan data "surrealdb" (tier critical)'
 CONFIGURATION = 'plan data "configuration" (tier critical)'
 EVERY_HOUR = f"{SURREALDB} needs a backup at least every 1h"
+# The plan's job dumps every 20 minutes (an hourly dump would lose more than the 1-hour RPO once
+# replicated), with 10-minute deadlines: 40 minutes at risk.
+PLAN_DEADLINES = "with startingDeadlineSeconds 600 and activeDeadlineSeconds 600"
+AT_RISK = f"at risk; {SURREALDB} allows 40m (*/20 * * * *, the plan's job)"
 POD = "spec.jobTemplate.spec.template.spec"
 BUCKET_VALUE = f"{POD}.containers.0.env.0.value"
 DEPLOYMENT_BACKEND = "vapora-backend-deployment"
@@ -98,8 +102,30 @@ def cannot_run(policy: str, path: str) -> str:
             [(job_urn(), f'spec.schedule "0 * * * 1-5" leaves up to 2d 1h between backups; {EVERY_HOUR}')],
             id="weekdays_only_leave_the_weekend",
         ),
-        pytest.param(stack(), prop(JOB, "spec.schedule", "@hourly"), [], id="hourly_macro"),
-        pytest.param(stack(), prop(JOB, "spec.schedule", "*/30 * * * *"), [], id="more_often_than_needed"),
+        pytest.param(
+            stack(),
+            prop(JOB, "spec.schedule", "@hourly"),
+            [
+                (
+                    job_urn(),
+                    f'spec.schedule "@hourly" (up to 1h apart) {PLAN_DEADLINES} leaves up to 1h 20m {AT_RISK}',
+                )
+            ],
+            id="hourly_as_written_but_not_as_the_rpo_needs",
+        ),
+        pytest.param(stack(), prop(JOB, "spec.schedule", "*/15 * * * *"), [], id="more_often_than_needed"),
+        pytest.param(
+            stack(),
+            prop(JOB, "spec.jobTemplate.spec.activeDeadlineSeconds", DELETE),
+            [
+                (
+                    job_urn(),
+                    'spec.schedule "*/20 * * * *" (up to 20m apart) with startingDeadlineSeconds 600 and '
+                    f"activeDeadlineSeconds not set leaves without bound (a deadline is not set) {AT_RISK}",
+                )
+            ],
+            id="no_active_deadline",
+        ),
         pytest.param(
             stack(),
             prop(JOB, "spec.schedule", "0 5 * * * 2027"),
@@ -131,7 +157,7 @@ def cannot_run(policy: str, path: str) -> str:
             [
                 (
                     job_urn(),
-                    'spec.schedule "0 * * * *" leaves up to 2h (daylight saving in America/New_York) '
+                    'spec.schedule "*/20 * * * *" leaves up to 1h 20m (daylight saving in America/New_York) '
                     f"between backups; {EVERY_HOUR}",
                 )
             ],

@@ -460,6 +460,7 @@ def test_text__workflow_commands_only_inside_github_actions(
         "error",
         "error",
         "error",
+        "error",
     ]
 
 
