@@ -21,12 +21,10 @@ import pulumi_kubernetes as k8s
 
 from continuity import names as aws_names
 from continuity.derive import CronJobSettings
-from continuity.plan import KUBERNETES_READABLE
+from continuity.plan import KUBERNETES_READABLE, KUBERNETES_RESTORE_VERBS
 
 DUMP_DIR = "/backup"
 CHECKSUM_SUFFIX = ".sha256"
-# Verbs the restore identity needs on what it puts back (`kubectl apply` reads, creates or patches).
-RESTORE_VERBS = ["get", "list", "create", "update", "patch"]
 # Kubernetes' own defaults, written out so the history a job keeps is visible where it is declared.
 SUCCESSFUL_JOBS_HISTORY = 3
 FAILED_JOBS_HISTORY = 1
@@ -327,7 +325,7 @@ class KubernetesBackups(pulumi.ComponentResource):
                 f"{name}-{item}-restore",
                 metadata={"name": account, "namespace": job.namespace},
                 rules=[
-                    {"api_groups": [group], "resources": kinds, "verbs": RESTORE_VERBS}
+                    {"api_groups": [group], "resources": kinds, "verbs": KUBERNETES_RESTORE_VERBS}
                     for group, kinds in groups.items()
                 ],
                 opts=child,

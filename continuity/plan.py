@@ -75,6 +75,9 @@ KUBERNETES_READABLE = {
     "cronjobs": "batch",
     "ingresses": "networking.k8s.io",
 }
+# What the restore identity may do with those kinds in the namespace it restores into: what
+# `kubectl apply` reads, creates or patches (docs/recovery.md).
+KUBERNETES_RESTORE_VERBS = ["get", "list", "create", "update", "patch"]
 
 
 @dataclass(frozen=True)

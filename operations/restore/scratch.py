@@ -88,3 +88,15 @@ def verification_environment(
     elif engine in ("mysql", "mariadb") or engine.startswith("aurora-mysql"):
         env.update(MYSQL_HOST=env["RESTORE_ENDPOINT"], MYSQL_TCP_PORT=env["RESTORE_PORT"])
     return env
+
+
+def scratch_bucket(service: str, token: str) -> str:
+    """A restore test's scratch bucket: ``<service>-rt-<time>-<random>`` (this run's token after its
+    prefix), lower case and within S3's 63 characters; bucket names are global, hence the random part."""
+    return f"{service}-rt-{token.removeprefix(SCRATCH_PREFIX)}"[:63].rstrip("-")
+
+
+def scratch_namespace(namespace: str, started_at: datetime) -> str:
+    """A restore test's scratch namespace: ``<namespace>-rt-<yyyymmddhhmmss>`` (a DNS label: at most
+    63 characters)."""
+    return f"{namespace}-rt-{started_at.strftime('%Y%m%d%H%M%S')}"
