@@ -78,7 +78,7 @@ class ObjectsTest:
         others = [
             b["Name"]
             for b in s3.list_buckets().get("Buckets") or []
-            if str(b["Name"]).startswith(f"{run.plan.service}-rt-") and b["Name"] != run.scratch
+            if str(b["Name"]).startswith(f"{run.plan.service}-{SCRATCH_PREFIX}") and b["Name"] != run.scratch
         ]
         for name in others:
             rec.notes.append(f"a scratch bucket from an earlier test may be left: {name}")

@@ -91,9 +91,10 @@ def verification_environment(
 
 
 def scratch_bucket(service: str, token: str) -> str:
-    """A restore test's scratch bucket: ``<service>-rt-<time>-<random>`` (this run's token after its
-    prefix), lower case and within S3's 63 characters; bucket names are global, hence the random part."""
-    return f"{service}-rt-{token.removeprefix(SCRATCH_PREFIX)}"[:63].rstrip("-")
+    """A restore test's scratch bucket: ``<service>-<token>`` (``restore-test-<time>-<random>``), lower
+    case and within S3's 63 characters (24 + 1 + 36); bucket names are global, hence the random
+    part, and the dr-operator role may create and delete only buckets named so."""
+    return f"{service}-{token}"
 
 
 def scratch_namespace(namespace: str, started_at: datetime) -> str:

@@ -39,7 +39,7 @@ UPLOAD_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.0"
 
 
 def scratch_buckets(t: Toolkit) -> list[str]:
-    return [b["Name"] for b in t.client("s3", PRIMARY).list_buckets()["Buckets"] if "-rt-" in b["Name"]]
+    return [b["Name"] for b in t.client("s3", PRIMARY).list_buckets()["Buckets"] if "-restore-test-" in b["Name"]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -76,7 +76,7 @@ def tamper_with_restored(client: Callable[[str, str], Any]) -> tuple[str, Callab
 
     def handler(params: dict[str, Any], model: Any, **_: Any) -> None:
         bucket, key = params.get("Bucket", ""), params.get("Key", "")
-        if model.name == "GetObject" and "-rt-" in bucket and key not in done:
+        if model.name == "GetObject" and "-restore-test-" in bucket and key not in done:
             done.add(key)
             client("s3", PRIMARY).put_object(Bucket=bucket, Key=key, Body=b"not what was backed up")
 
