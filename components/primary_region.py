@@ -26,8 +26,10 @@ from components.region_parts import (
     kubernetes_inventory,
     moved_from_stack_root,
 )
+from components.restore_testing import RestoreTesting, RestoreTestingArgs
 from components.services import DatabaseConnection
 from continuity import tags
+from continuity.restore_testing import restore_tests_for
 
 PrimaryRegionArgs = RegionArgs
 
@@ -118,6 +120,22 @@ class PrimaryRegion(pulumi.ComponentResource):
                 ),
                 pulumi.ResourceOptions(parent=self),
             )
+        restore_tests = restore_tests_for(plan, "primary")
+        testing = RestoreTesting(
+            f"{svc}-restore-testing",
+            RestoreTestingArgs(
+                tests=restore_tests,
+                service=svc,
+                vault_arn=parts.backup.vault_arn,
+                role_arn=parts.backup.role_arn,
+                subnet_groups={item: db.subnet_group_name for item, db in databases.items()},
+                tags={
+                    t.data_item: tags.data_tags(plan, "primary", t.data_item, active=True)
+                    for t in restore_tests
+                },
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
         dns = failover_dns(self, args, parts, "PRIMARY")
         alarms = Alarms(
             f"{svc}-alarms",
@@ -163,6 +181,7 @@ class PrimaryRegion(pulumi.ComponentResource):
             "vault_name": backup.vault_name,
             "vault_arn": backup.vault_arn,
             "backup_plan_ids": backup.plan_ids,
+            "restore_testing_plan_arns": testing.plan_arns,
             "alarm_topic_arn": alarms.topic_arn,
             # The DR stack aims the FIS experiments at these (components/region_assurance.py).
             "public_subnet_ids": network.public_subnet_ids,

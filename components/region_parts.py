@@ -345,7 +345,13 @@ def kubernetes_inventory(parts: RegionParts, plan: Plan, settings: Settings) -> 
             if s.compute == "kubernetes" and kubernetes is not None
         },
         "cron_jobs": {
-            j.data_item: {"namespace": j.namespace, "cron_job": backups.cron_jobs[j.data_item]}
+            j.data_item: {
+                "namespace": j.namespace,
+                "cron_job": backups.cron_jobs[j.data_item],
+                # What a restore Job runs as, and the image that fetches and checks its dump.
+                "restore_service_account": backups.restore_accounts[j.data_item],
+                "transfer_image": backups.upload_image,
+            }
             for j in settings.cron_jobs
             if backups is not None
         },

@@ -35,11 +35,13 @@ from components.region_parts import (
     moved_from_stack_root,
     pick,
 )
+from components.restore_testing import RestoreTesting, RestoreTestingArgs
 from components.services import DatabaseConnection
 from components.standby_database import StandbyDatabase, StandbyDatabaseArgs
 from continuity import names as aws_names
 from continuity import tags
 from continuity.network import overlaps
+from continuity.restore_testing import restore_tests_for
 
 # The primary stack's outputs the DR region reads for the inventory of both regions.
 INVENTORY_NAMES = (
@@ -57,6 +59,7 @@ INVENTORY_NAMES = (
     "db_secret_arns",
     "db_host_names",
     "db_endpoint_zone_id",
+    "restore_testing_plan_arns",
 )
 
 
@@ -189,6 +192,23 @@ class StandbyRegion(pulumi.ComponentResource):
                 tags={
                     **parts.base,
                     tags.EXEMPT: "operations state - failover lock and drill history - no plan data",
+                },
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        # The DR vault's recovery points: tested once a failover makes the DR data active.
+        restore_tests = restore_tests_for(plan, "dr")
+        testing = RestoreTesting(
+            f"{svc}-restore-testing",
+            RestoreTestingArgs(
+                tests=restore_tests,
+                service=svc,
+                vault_arn=backup.vault_arn,
+                role_arn=backup.role_arn,
+                subnet_groups={item: db.subnet_group_name for item, db in databases.items()},
+                tags={
+                    t.data_item: tags.data_tags(plan, "dr", t.data_item, active=promoted)
+                    for t in restore_tests
                 },
             ),
             pulumi.ResourceOptions(parent=self),
@@ -434,6 +454,7 @@ class StandbyRegion(pulumi.ComponentResource):
             "db_secret_arns": {c.data_item: c.secret_arn for c in connections},
             "db_host_names": {c.data_item: c.host for c in connections},
             "db_endpoint_zone_id": endpoints.zone_id if endpoints is not None else None,
+            "restore_testing_plan_arns": testing.plan_arns,
         }
         inventory = {
             "service": svc,

@@ -38,10 +38,19 @@ failback.py; the drill also makes every call of promote_dr.py):
 | rds:ModifyDBInstance, PromoteReadReplica | failback: rename the old primary, promote the new one |
 | ecs:DescribeServices (primary region) | failback safety: the primary's services serve again |
 | kms:CreateGrant, kms:DescribeKey (primary region, through RDS) | implied: restores and replicas there |
+| backup:ListRestoreJobs | readiness: AWS Backup restore testing's latest results |
+| s3:GetBucketVersioning, ListBucketVersions, GetObject(Version) | restore test: versions, dumps |
+| s3:ListAllMyBuckets | restore test: scratch buckets earlier tests left behind |
+| s3:CreateBucket, PutBucketTagging, PutEncryptionConfiguration, PutObject | restore test: scratch bucket |
+| s3:GetBucketTagging, DeleteObject, DeleteBucket | restore test: only buckets named `*-restore-test-*` |
+| kms:Decrypt, kms:GenerateDataKey (through S3) | implied: copying SSE-KMS objects |
 
 ``rds:DeleteDBInstance`` is granted only on instances carrying the restore test's own tag
 (``aws:ResourceTag/continuity:scratch``), and restores only create instances tagged so: the role
-cannot delete a database of the stacks, whatever a script does.
+cannot delete a database of the stacks, whatever a script does. ``s3:DeleteObject`` and
+``s3:DeleteBucket`` are granted only on buckets named like a restore test's scratch bucket
+(``<service>-restore-test-<time>-<random>``, operations/restore/scratch.py): S3 has no condition on
+a bucket's tags for these, so the name carries the scope, and the data buckets are never among them.
 """
 
 from __future__ import annotations
@@ -107,15 +116,31 @@ OPERATOR_ACTIONS: dict[str, list[str]] = {
     ],
     "cloudwatch": ["cloudwatch:GetMetricStatistics", "cloudwatch:DescribeAlarms"],
     "kms": ["kms:CreateGrant", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"],
-    "backup": ["backup:DescribeBackupVault", "backup:ListRecoveryPointsByBackupVault"],
+    "backup": [
+        "backup:DescribeBackupVault",
+        "backup:ListRecoveryPointsByBackupVault",
+        "backup:ListRestoreJobs",
+    ],
     "s3": [
         "s3:ListBucket",
         "s3:GetBucketObjectLockConfiguration",
         "s3:GetReplicationConfiguration",
         "s3:GetObject",
         "s3:PutObject",
+        "s3:GetBucketVersioning",
+        "s3:ListBucketVersions",
+        "s3:GetObjectVersion",
+        "s3:ListAllMyBuckets",
+        "s3:CreateBucket",
+        "s3:PutBucketTagging",
+        "s3:GetBucketTagging",
+        "s3:PutEncryptionConfiguration",
+        "s3:DeleteObject",
+        "s3:DeleteBucket",
     ],
 }
+# The kms actions S3 makes on the caller's behalf when it copies SSE-KMS objects.
+OPERATOR_ACTIONS["kms"] += ["kms:Decrypt", "kms:GenerateDataKey"]
 
 # The tag a restore test puts on the scratch instance it creates, and the only instances the role
 # may delete (operations/restore/scratch.py writes it; its values all start with this prefix).
@@ -123,10 +148,21 @@ SCRATCH_TAG = "continuity:scratch"
 SCRATCH_VALUES = "restore-test-*"
 # Failback renames the old primary to <identifier>-old-<time> (operations/failback/checks.py).
 RETIRED_SUFFIX = "-old-*"
+# A restore test's scratch bucket: <service>-restore-test-<time>-<random>.
+SCRATCH_BUCKETS = "*-restore-test-*"
 
-# Granted because AWS authorizes them as part of a call a script makes, not called directly.
+# Granted because AWS authorizes them as part of a call a script makes, not called directly: RDS
+# tags on create and uses keys for restores; a copy of an object version reads it (GetObjectVersion)
+# and S3 decrypts and re-encrypts SSE-KMS objects with the caller's kms permissions.
 IMPLIED_ACTIONS: frozenset[str] = frozenset(
-    {"rds:AddTagsToResource", "kms:CreateGrant", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"}
+    {
+        "rds:AddTagsToResource",
+        "kms:CreateGrant",
+        "kms:DescribeKey",
+        "s3:GetObjectVersion",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+    }
 )
 # Where operations/lock.py keeps the failover lock in the operations bucket (one object per service).
 LOCK_PREFIX = "continuity/locks"
@@ -368,7 +404,49 @@ def operator_policy_document(scope: OperatorScope) -> dict[str, Any]:
             "Resource": sorted(set(scope.vault_arns))
             or [f"arn:{p}:backup:{r}:{account}:backup-vault:*" for r in regions],
         },
+        {
+            # ListRestoreJobs has no resource-level permissions (AWS Backup, "Actions, resources, and
+            # condition keys"); readiness filters by the stack's restore testing plans.
+            "Sid": "RestoreTestingResults",
+            "Effect": "Allow",
+            "Action": ["backup:ListRestoreJobs"],
+            "Resource": "*",
+        },
         _bucket_reads(scope, in_account),
+        _object_reads(scope, in_account),
+        {
+            # ListBuckets cannot be scoped: a restore test looks for scratch buckets left behind.
+            "Sid": "ListBuckets",
+            "Effect": "Allow",
+            "Action": ["s3:ListAllMyBuckets"],
+            "Resource": "*",
+        },
+        {
+            # A restore test's scratch bucket, only: created, tagged, encrypted, filled, emptied, deleted.
+            "Sid": "ScratchBuckets",
+            "Effect": "Allow",
+            "Action": [
+                "s3:CreateBucket",
+                "s3:PutBucketTagging",
+                "s3:GetBucketTagging",
+                "s3:PutEncryptionConfiguration",
+                "s3:ListBucket",
+                "s3:DeleteBucket",
+                "s3:PutObject",
+                "s3:GetObject",
+                "s3:DeleteObject",
+            ],
+            "Resource": [f"arn:{p}:s3:::{SCRATCH_BUCKETS}", f"arn:{p}:s3:::{SCRATCH_BUCKETS}/*"],
+        },
+        {
+            # Copies of SSE-KMS objects: S3 decrypts the source and encrypts the copy with the
+            # caller's permissions, only through S3 in the stacks' regions.
+            "Sid": "KeysForObjectCopies",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": [f"arn:{p}:kms:{r}:{account}:key/*" for r in regions],
+            "Condition": {"StringEquals": {"kms:ViaService": [f"s3.{r}.amazonaws.com" for r in regions]}},
+        },
         _history(scope, in_account),
         *_lock(scope),
         *scope.extra_statements,
@@ -384,12 +462,31 @@ def _bucket_reads(scope: OperatorScope, in_account: dict[str, Any]) -> dict[str,
     statement: dict[str, Any] = {
         "Sid": "BucketsOfThisStack",
         "Effect": "Allow",
-        "Action": [a for a in OPERATOR_ACTIONS["s3"] if a not in ("s3:GetObject", "s3:PutObject")],
+        "Action": [
+            "s3:ListBucket",
+            "s3:GetBucketObjectLockConfiguration",
+            "s3:GetReplicationConfiguration",
+            "s3:GetBucketVersioning",
+            "s3:ListBucketVersions",
+        ],
         "Resource": sorted(set(scope.bucket_arns)),
     }
     if not scope.bucket_arns:
         # S3 bucket ARNs name neither account nor region: without the names, this account's.
         statement.update(Resource=[f"arn:{scope.partition}:s3:::*"], Condition=in_account)
+    return statement
+
+
+def _object_reads(scope: OperatorScope, in_account: dict[str, Any]) -> dict[str, Any]:
+    """Reading the data buckets' objects (any version): what a restore test copies and compares."""
+    statement: dict[str, Any] = {
+        "Sid": "ObjectsOfThisStack",
+        "Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+        "Resource": [f"{arn}/*" for arn in sorted(set(scope.bucket_arns))],
+    }
+    if not scope.bucket_arns:
+        statement.update(Resource=[f"arn:{scope.partition}:s3:::*/*"], Condition=in_account)
     return statement
 
 

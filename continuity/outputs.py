@@ -421,6 +421,13 @@ class RegionInventory:
     cluster_name: str | None
     service_names: dict[str, str]
     kubernetes: KubernetesInventory | None = None
+    # The stable names the services read each database by (a CNAME in a private zone a recovery
+    # repoints), that zone, and the credentials secret in this region; empty for older stacks.
+    db_host_names: dict[str, str] = field(default_factory=dict)
+    db_endpoint_zone_id: str | None = None
+    db_secret_arns: dict[str, str] = field(default_factory=dict)
+    # AWS Backup restore testing plans, per item AWS Backup protects (readiness reads their jobs).
+    restore_testing_plan_arns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -428,6 +435,10 @@ class KubernetesWorkload:
     namespace: str
     name: str  # the Deployment, or the CronJob
     autoscaler: str | None = None
+    # Backup CronJobs: the service account restore Jobs run as, and the image that fetches and
+    # checks a dump (stacks deployed before recovery existed export neither).
+    restore_service_account: str | None = None
+    transfer_image: str | None = None
 
 
 @dataclass(frozen=True)
@@ -473,6 +484,10 @@ def _region(r: _Reader, region: str) -> RegionInventory:
         kubernetes=_kubernetes_inventory(r.child("kubernetes"))
         if r.data.get("kubernetes") is not None
         else None,
+        db_host_names=r.names("db_host_names"),
+        db_endpoint_zone_id=r.optional_text("db_endpoint_zone_id"),
+        db_secret_arns=r.names("db_secret_arns"),
+        restore_testing_plan_arns=r.names("restore_testing_plan_arns"),
     )
 
 
@@ -492,7 +507,10 @@ def _kubernetes_inventory(r: _Reader) -> KubernetesInventory:
         },
         cron_jobs={
             item: KubernetesWorkload(
-                cron_jobs.child(item).text("namespace"), cron_jobs.child(item).text("cron_job")
+                cron_jobs.child(item).text("namespace"),
+                cron_jobs.child(item).text("cron_job"),
+                restore_service_account=cron_jobs.child(item).optional_text("restore_service_account"),
+                transfer_image=cron_jobs.child(item).optional_text("transfer_image"),
             )
             for item in cron_jobs.data
         },

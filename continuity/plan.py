@@ -78,6 +78,9 @@ KUBERNETES_READABLE = {
     "cronjobs": "batch",
     "ingresses": "networking.k8s.io",
 }
+# What the restore identity may do with those kinds in the namespace it restores into: what
+# `kubectl apply` reads, creates or patches (docs/recovery.md).
+KUBERNETES_RESTORE_VERBS = ["get", "list", "create", "update", "patch"]
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,10 @@ class DataItem(_Strict):
     image: str | None = None
     command: str | None = None
     reads: list[str] = Field(default_factory=list)
+    # What brings a dump back (store kubernetes): a shell command run in ``image`` with the dump at
+    # $DUMP_FILE and on stdin (docs/recovery.md). Optional, so plans written before it still load;
+    # without it the item is backed up but neither recovered nor restore-tested by the scripts.
+    restore_command: str | None = None
 
     @property
     def continuous(self) -> bool:
@@ -737,4 +744,23 @@ def _data_item_rules(
             for key in in_cluster
             if getattr(item, key) is None
         ]
+    messages += _restore_command_rules(where, item)
     return messages
+
+
+def _restore_command_rules(where: str, item: DataItem) -> list[str]:
+    """``restore_command``: only for in-cluster data, and a command a shell can run."""
+    command = item.restore_command
+    if command is None:
+        return []
+    if item.store != "kubernetes":
+        return [
+            f'{where}.restore_command: only store "kubernetes" takes restore_command '
+            f"({item.store} data is restored by AWS: scripts/recover.py)"
+        ]
+    if not command.strip():
+        return [f"{where}.restore_command: is empty; write the command that loads the dump at $DUMP_FILE"]
+    if "\x00" in command:
+        # A container's command is passed to exec(2) as C strings, which end at the first NUL.
+        return [f"{where}.restore_command: contains a NUL character, which no container command can hold"]
+    return []

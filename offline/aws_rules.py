@@ -728,6 +728,100 @@ def _lifecycle_days(d: Declared, world: World) -> Refusal | None:
 
 
 # ---------------------------------------------------------------------------------------------
+# AWS Backup restore testing
+
+RESTORE_TESTING_PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
+RESTORE_TESTING_SELECTION = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
+_RESTORE_TESTING_NAME = re.compile(r"^[a-zA-Z0-9_]{1,50}$")
+_RESTORE_TESTING_TYPES = frozenset(
+    {"Aurora", "DocumentDB", "DynamoDB", "EBS", "EC2", "EFS", "FSx", "Neptune", "RDS", "S3"}
+)
+_RESTORE_TESTING_MAX = 30
+
+
+@rule(
+    "backup-restore-testing-name",
+    RESTORE_TESTING_PLAN,
+    RESTORE_TESTING_SELECTION,
+    source="AWS Backup API Reference, RestoreTestingPlanForCreate.RestoreTestingPlanName and "
+    "RestoreTestingSelectionForGet.RestoreTestingSelectionName: only alphanumeric characters and "
+    "underscores; AWS Backup Developer Guide, Restore testing quotas: names of at most 50 characters",
+    verbatim=False,
+)
+def _restore_testing_name(d: Declared, world: World) -> Refusal | None:
+    name = str(d.inputs.get("name") or "")
+    if _RESTORE_TESTING_NAME.match(name):
+        return None
+    return Refusal(
+        "ValidationException",
+        f"Invalid restore testing name {name}: must contain 1 to 50 alphanumeric characters or underscores",
+    )
+
+
+@rule(
+    "backup-restore-testing-windows",
+    RESTORE_TESTING_PLAN,
+    RESTORE_TESTING_SELECTION,
+    source="AWS Backup Developer Guide, Restore testing quotas and parameters: start window 1 to 168 "
+    "hours, selection window at most 365 days; API Reference, RestoreTestingRecoveryPointSelection: "
+    "SelectionWindowDays 1 to 365, Algorithm LATEST_WITHIN_WINDOW or RANDOM_WITHIN_WINDOW, "
+    "RecoveryPointTypes CONTINUOUS or SNAPSHOT; RestoreTestingSelectionForCreate: "
+    "ValidationWindowHours 1 to 168",
+    verbatim=False,
+)
+def _restore_testing_windows(d: Declared, world: World) -> Refusal | None:
+    bounded = [("startWindowHours", d.inputs.get("startWindowHours"), 1, 168)]
+    bounded.append(("validationWindowHours", d.inputs.get("validationWindowHours"), 1, 168))
+    selection = d.inputs.get("recoveryPointSelection")
+    if d.type == RESTORE_TESTING_PLAN:
+        selection = selection or {}
+        bounded.append(("selectionWindowDays", selection.get("selectionWindowDays"), 1, 365))
+        if selection.get("algorithm") not in ("LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW"):
+            return Refusal("ValidationException", f"Invalid Algorithm {selection.get('algorithm')}")
+        types = list(selection.get("recoveryPointTypes") or [])
+        if not types or any(t not in ("CONTINUOUS", "SNAPSHOT") for t in types):
+            return Refusal("ValidationException", f"Invalid RecoveryPointTypes {types}")
+        if not selection.get("includeVaults"):
+            return Refusal("ValidationException", "IncludeVaults must name at least one backup vault")
+    for key, value, low, high in bounded:
+        if value is not None and not low <= whole(value) <= high:
+            return Refusal(
+                "ValidationException", f"{key} must be between {low} and {high}, got {whole(value)}"
+            )
+    return None
+
+
+@rule(
+    "backup-restore-testing-selection",
+    RESTORE_TESTING_SELECTION,
+    source="AWS Backup Developer Guide, Restore testing: ProtectedResourceArns is up to 30 ARNs or the "
+    "wildcard with ProtectedResourceConditions, not both; condition keys start with aws:ResourceTag/ "
+    "(API Reference, KeyValue); 30 conditions per selection; ProtectedResourceType one of the "
+    "supported types (RestoreTestingSelectionForCreate)",
+    verbatim=False,
+)
+def _restore_testing_selection(d: Declared, world: World) -> Refusal | None:
+    kind = d.inputs.get("protectedResourceType")
+    if kind not in _RESTORE_TESTING_TYPES:
+        return Refusal("ValidationException", f"Unsupported ProtectedResourceType {kind}")
+    arns = list(d.inputs.get("protectedResourceArns") or [])
+    conditions = d.inputs.get("protectedResourceConditions") or {}
+    pairs = [*(conditions.get("stringEquals") or []), *(conditions.get("stringNotEquals") or [])]
+    if not arns:
+        return Refusal("ValidationException", "ProtectedResourceArns is required: specific ARNs, or *")
+    if pairs and arns != ["*"]:
+        return Refusal(
+            "ValidationException", "ProtectedResourceConditions can only be used with ProtectedResourceArns *"
+        )
+    if len(arns) > _RESTORE_TESTING_MAX or len(pairs) > _RESTORE_TESTING_MAX:
+        return Refusal("LimitExceededException", f"at most {_RESTORE_TESTING_MAX} ARNs and conditions")
+    for pair in pairs:
+        if not str(pair.get("key", "")).startswith("aws:ResourceTag/"):
+            return Refusal("ValidationException", f"Invalid condition key {pair.get('key')}")
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
 # KMS, Secrets Manager
 
 

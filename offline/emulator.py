@@ -31,6 +31,10 @@ HANDLERS: dict[str, Handler] = {}
 # Types the emulator cannot create, and why (moto 5.2.5 does not implement their APIs).
 UNSUPPORTED = {
     "aws:backup/selection:Selection": "moto does not implement CreateBackupSelection",
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": "moto does not implement CreateRestoreTestingPlan",
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": (
+        "moto does not implement CreateRestoreTestingSelection"
+    ),
 }
 
 

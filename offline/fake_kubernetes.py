@@ -14,7 +14,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -66,6 +66,9 @@ class FakeCluster:
     lock: threading.RLock = field(default_factory=threading.RLock)
     server_url: str = ""
     context: str = ""  # the kubeconfig context naming it (its name when empty)
+    # More controllers (a Job runner, say): each is called with (plural, body) as an object is
+    # stored, after the built-in ones, and may set its status.
+    controllers: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
 
     # -- state, for the emulated deployment and the tests
     def put(self, api: str, plural: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -109,6 +112,8 @@ class FakeCluster:
         if plural == "horizontalpodautoscalers":
             spec = body.get("spec") or {}
             body.setdefault("status", {})["desiredReplicas"] = spec.get("minReplicas", 1)
+        for controller in self.controllers:
+            controller(plural, body)
 
     def kubeconfig(self) -> dict[str, Any]:
         context = self.context or self.name

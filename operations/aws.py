@@ -332,6 +332,11 @@ _S3_ACTIONS = {
     "HeadObject": "s3:GetObject",
     "GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
     "GetBucketReplication": "s3:GetReplicationConfiguration",
+    "ListObjectVersions": "s3:ListBucketVersions",
+    "ListBuckets": "s3:ListAllMyBuckets",
+    "PutBucketEncryption": "s3:PutEncryptionConfiguration",
+    "DeleteObjects": "s3:DeleteObject",
+    "CopyObject": "s3:PutObject",  # and a read of the source: s3:GetObject(Version), implied
 }
 
 

@@ -1,24 +1,28 @@
 #!/usr/bin/env python3
-"""Restore a database's newest recovery point (or a point in time) into a scratch instance, verify
-it, time it against the tier's RTO, and delete it; the result goes into the drill history.
+"""Restore a data item's newest recovery point (or a point in time) into scratch, verify it, time it
+against the tier's RTO, and delete the scratch; the result goes into the drill history.
 
     python scripts/restore_test.py (--stack NAME | --outputs FILE) [--plan FILE] [--data-item ITEM]
                                    [--region primary|dr] [--point-in-time TIME] [--verify COMMAND]
-                                   [--history LOCATION] [--report FILE] [--json]
+                                   [--sample N] [--history LOCATION] [--report FILE] [--json]
 
-The scratch instance is tagged with the run's token and only an instance carrying it is ever
-deleted, whatever happened before (Ctrl-C included). --verify runs a shell command with the scratch
-endpoint in its environment (RESTORE_ENDPOINT, RESTORE_PORT, RESTORE_DB_INSTANCE, and PGHOST/PGPORT
-or MYSQL_HOST/MYSQL_TCP_PORT for the engine's own client). The report is
+rds: a scratch instance from the automated backups (replicated ones in DR). s3: the newest objects
+(--sample, 5 by default) copied from their versions into a scratch bucket and compared by SHA-256.
+kubernetes: the newest dump, checked against its SHA-256, loaded by the plan's restore_command in a
+restore Job into a scratch namespace. Only what carries this run's tag is ever deleted, whatever
+happened before (Ctrl-C included). --verify runs a shell command with the scratch endpoint in its
+environment (RESTORE_ENDPOINT, RESTORE_PORT, RESTORE_DB_INSTANCE, and PGHOST/PGPORT or
+MYSQL_HOST/MYSQL_TCP_PORT for the engine's own client). The report is
 reports/restore-test-<stack>-<time>.json and .md.
 
 Exit status:
   0    passed
-  1    a finding: the restore failed or was slower than the RTO, or the verification failed
+  1    a finding: the restore failed or was slower than the RTO, a checksum did not match, or the
+       verification failed
   2    bad input: arguments, the plan, the outputs, AWS credentials (one line on stderr)
-  4    a step failed (an AWS error, or the scratch instance could not be deleted: the report gives
-       the command that deletes it)
-  130  interrupted (after deleting the scratch instance)
+  4    a step failed (an AWS or Kubernetes error, or the scratch could not be deleted: the report
+       gives the command that deletes it)
+  130  interrupted (after deleting the scratch)
 
 Example:
   python scripts/restore_test.py --outputs dr-outputs.json --plan continuity-plan.yaml \\
@@ -55,6 +59,7 @@ from operations.cli import (
 from operations.clock import Clock, SystemClock
 from operations.errors import BadInput
 from operations.inputs import add_history_argument, add_plan_argument, history_location, load_inputs
+from operations.kubernetes import Clusters
 from operations.progress import progress_for
 from operations.restore.report import report_data, report_markdown
 from operations.restore.run import RestoreOptions, RestoreTiming, run_restore_test
@@ -68,7 +73,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add_outputs_arguments(parser)
     add_plan_argument(parser)
     parser.add_argument(
-        "--data-item", metavar="ITEM", help="the plan's rds data item to restore (default: the only one)"
+        "--data-item",
+        metavar="ITEM",
+        help="the plan's data item to restore (default: its only rds item, or its only item)",
     )
     parser.add_argument(
         "--region",
@@ -88,29 +95,47 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="a shell command that checks the restored data; it finds the scratch instance in "
         "RESTORE_ENDPOINT and RESTORE_PORT (and PGHOST/PGPORT or MYSQL_HOST); non-zero is a finding",
     )
+    parser.add_argument(
+        "--sample",
+        metavar="N",
+        type=_positive,
+        help="s3 items: how many of the newest objects to restore and compare (default 5)",
+    )
     add_history_argument(parser)
     add_report_arguments(parser, "restore-test")
     return parser.parse_args(argv)
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
 def data_item(plan: Plan, given: str | None) -> str:
-    databases = [name for name, item in plan.data.items() if item.store == "rds"]
     if given is not None:
         if given not in plan.data:
             raise BadInput(f"--data-item {given}: not in plan {plan.source} (data: {', '.join(plan.data)})")
-        if plan.data[given].store != "rds":
-            raise BadInput(
-                f"--data-item {given}: store {plan.data[given].store}; only rds items are restored"
-            )
         return given
-    if not databases:
-        raise BadInput(f"plan {plan.source} has no rds data item to restore")
+    databases = [name for name, item in plan.data.items() if item.store == "rds"]
+    if len(databases) == 1:
+        return databases[0]
     if len(databases) > 1:
         raise BadInput(
             f"plan {plan.source} has several rds data items ({', '.join(databases)}): "
             "choose one with --data-item"
         )
-    return databases[0]
+    if len(plan.data) == 1:
+        return next(iter(plan.data))
+    if not plan.data:
+        raise BadInput(f"plan {plan.source} has no data item to restore")
+    raise BadInput(
+        f"plan {plan.source} has several data items ({', '.join(plan.data)}): choose one with --data-item"
+    )
 
 
 def main(
@@ -120,6 +145,7 @@ def main(
     pulumi: PulumiCli | None = None,
     clock: Clock | None = None,
     timing: RestoreTiming | None = None,
+    kubernetes: Clusters | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
@@ -145,12 +171,13 @@ def main(
                 inputs.plan,
                 inputs.inventory,
                 aws or Aws(),
-                options=RestoreOptions(item, args.region, point, args.verify),
+                options=RestoreOptions(item, args.region, point, args.verify, args.sample),
                 clock=the_clock,
                 progress=progress,
                 history=history,
                 timing=timing,
                 report_path=target,
+                kubernetes=kubernetes or Clusters(),
             )
         finally:
             progress.close()

@@ -37,7 +37,7 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         changed(BASE, "data.database.colour", "red"),
         [
             f"{F}: data.database.colour: unknown key (allowed: tier, store, frequency, retention, immutable, "
-            "copy_to_dr, at, cold_after, archive, namespace, image, command, reads)"
+            "copy_to_dr, at, cold_after, archive, namespace, image, command, reads, restore_command)"
         ],
     ),
     (
@@ -349,7 +349,7 @@ def test_every_problem_is_reported_at_once() -> None:
         parse_plan(document, F)
     assert err.value.messages == [
         f"{F}: data.database.colour: unknown key (allowed: tier, store, frequency, retention, immutable, "
-        "copy_to_dr, at, cold_after, archive, namespace, image, command, reads)",
+        "copy_to_dr, at, cold_after, archive, namespace, image, command, reads, restore_command)",
         f"{F}: regions: primary and dr are both us-east-1; a regional outage would take both",
         f'{F}: data.database.immutable: store "rds" cannot be immutable (a live database is not write-once; '
         "its AWS Backup recovery points are locked by the vault lock)",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -24,7 +24,15 @@ from continuity.plan import Plan
 from operations import backup, cloudwatch, ecs, kubernetes, rds, route53, s3
 from operations.aws import Aws, arn_account, describe_error, is_credentials_problem
 from operations.errors import BadInput
-from operations.history import DRILL, RESTORE_TEST, History, HistoryLocation, latest, read_history
+from operations.history import (
+    DRILL,
+    RESTORE_TEST,
+    History,
+    HistoryLocation,
+    entry_time,
+    latest,
+    read_history,
+)
 from operations.readiness.checks import (
     DUMP_ALLOWANCE,
     FAIL,
@@ -54,6 +62,7 @@ from operations.readiness.checks import (
     rule_target,
     span,
 )
+from operations.restore import scheduled
 
 T = TypeVar("T")
 NO_HEALTH_CHECK = "the outputs name no health check"
@@ -508,15 +517,50 @@ def services(ctx: Context) -> list[Check]:
     return checks
 
 
+def _restore_recency(ctx: Context, name: str, every: Target) -> Verdict:
+    """The newest successful restore test of an item: the drill history's (scripts/restore_test.py),
+    or AWS Backup restore testing's in the region whose data is active, whichever is newer. A
+    failed read of the latter is unknown only when the history has none recent enough."""
+    entries = ctx.read_history().entries
+    service, item = ctx.plan.service, ctx.plan.data[name]
+    ok = latest(entries, RESTORE_TEST, service=service, data_item=name)
+    attempt = latest(entries, RESTORE_TEST, service=service, data_item=name, ok=None)
+    in_effect, _ = ctx.failover_in_effect()
+    region = ctx.inventory.region("dr" if in_effect else "primary")
+    plan_arn = region.restore_testing_plan_arns.get(name)
+    assert every.seconds is not None
+    fresh = judge_recency(ok, attempt, ctx.now, every)
+    if plan_arn is None or (fresh.status != FAIL and ok is not None):
+        return fresh
+    since = ctx.now - timedelta(seconds=every.seconds)
+    try:
+        job = scheduled.latest_completed(ctx.aws.client("backup", region.region), plan_arn, since)
+    except Exception as exc:
+        if is_credentials_problem(exc):
+            raise
+        return Verdict(UNKNOWN, "not read", f"AWS Backup restore testing: {describe_error(exc)}")
+    if job is None:
+        return fresh
+    rto = ctx.plan.tier_of(item).rto.seconds
+    when = entry_time(attempt) if attempt is not None else None
+    later = attempt if when is not None and when > job.completed_at else None
+    return judge_recency(job.as_entry(service, name, rto), later, ctx.now, every)
+
+
 def testing(ctx: Context) -> list[Check]:
     checks: list[Check] = []
     plan = ctx.plan
     every = plan.testing.restore_test
     for name, item in plan.data.items():
-        if item.store == "rds":
-            target = Target(f"≤ {span(every.seconds)} ago (testing.restore_test {every})", every.seconds)
-            read = partial(_recency, ctx, RESTORE_TEST, name, target)
-            ctx.check(checks, f"restore-test {name}", "testing", target, read)
+        target = Target(f"≤ {span(every.seconds)} ago (testing.restore_test {every})", every.seconds)
+        check_id = f"restore-test {name}"
+        if item.store == "kubernetes" and item.restore_command is None:
+            why = f"data.{name}.restore_command is not set: its dumps cannot be restored or restore-tested"
+            checks.append(Check(check_id, "testing", FAIL, "no restore command", target.text, why))
+        elif item.store == "kubernetes":
+            ctx.check(checks, check_id, "testing", target, partial(_recency, ctx, RESTORE_TEST, name, target))
+        else:
+            ctx.check(checks, check_id, "testing", target, partial(_restore_recency, ctx, name, target))
     drill = plan.testing.failover_drill
     target = Target(f"≤ {span(drill.seconds)} ago (testing.failover_drill {drill})", drill.seconds)
     ctx.check(checks, "drill", "testing", target, partial(_recency, ctx, DRILL, None, target))

@@ -19,6 +19,7 @@ def report_data(run: RestoreRun, history: str) -> dict[str, Any]:
         "service": run.plan.service,
         "stack": run.inventory.stack,
         "data_item": run.options.data_item,
+        "store": run.store,
         "tier": run.tier,
         "region_role": run.options.region_role,
         "region": run.region,
@@ -26,6 +27,7 @@ def report_data(run: RestoreRun, history: str) -> dict[str, Any]:
         "point_in_time": iso(run.options.point_in_time),
         "restored_point": iso(run.restored_point),
         "scratch": run.scratch,
+        "scratch_kind": run.scratch_kind,
         "scratch_tag": run.token,
         **ending_data(run),
         "findings": list(run.findings),
@@ -43,6 +45,7 @@ def report_data(run: RestoreRun, history: str) -> dict[str, Any]:
             "seconds": round(verification.seconds, 3),
             "output": list(verification.output),
         },
+        "details": dict(run.details),
         "cleanup": {"deleted": run.deleted},
         "history": history,
         "recorded": run.recorded,
@@ -61,7 +64,10 @@ def report_markdown(data: dict[str, Any]) -> str:
             [
                 ["Source", data["source"] or "-"],
                 ["Restored to", data["restored_point"] or "-"],
-                ["Scratch instance", f"{data['scratch']} (tag continuity:scratch={data['scratch_tag']})"],
+                [
+                    f"Scratch {data['scratch_kind']}",
+                    f"{data['scratch']} (tag continuity:scratch={data['scratch_tag']})",
+                ],
                 ["Started", data["started_at"] or "-"],
                 ["Took", duration(data["seconds"])],
                 [
@@ -69,7 +75,7 @@ def report_markdown(data: dict[str, Any]) -> str:
                     f"{duration(restore['seconds'])} against the tier {data['tier']} RTO "
                     f"{format_seconds(restore['rto_seconds'])}: {met}",
                 ],
-                ["Verification", _verification(data["verify"])],
+                ["Verification", _verification(data["verify"], data["details"])],
                 ["Deleted", "yes" if data["cleanup"]["deleted"] else "NO"],
                 ["Outcome", f"{data['outcome']} (exit {data['exit_code']})"],
                 ["Message", data["message"]],
@@ -85,8 +91,9 @@ def report_markdown(data: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _verification(verify: dict[str, Any] | None) -> str:
+def _verification(verify: dict[str, Any] | None, details: dict[str, Any]) -> str:
+    checked = details.get("verified")
     if verify is None:
-        return "none configured (--verify)"
+        return str(checked) if checked else "none configured (--verify)"
     result = "passed" if verify["exit_code"] == 0 else f"FAILED (exit {verify['exit_code']})"
     return f"`{verify['command']}`: {result}"

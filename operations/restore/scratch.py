@@ -88,3 +88,16 @@ def verification_environment(
     elif engine in ("mysql", "mariadb") or engine.startswith("aurora-mysql"):
         env.update(MYSQL_HOST=env["RESTORE_ENDPOINT"], MYSQL_TCP_PORT=env["RESTORE_PORT"])
     return env
+
+
+def scratch_bucket(service: str, token: str) -> str:
+    """A restore test's scratch bucket: ``<service>-<token>`` (``restore-test-<time>-<random>``), lower
+    case and within S3's 63 characters (24 + 1 + 36); bucket names are global, hence the random
+    part, and the dr-operator role may create and delete only buckets named so."""
+    return f"{service}-{token}"
+
+
+def scratch_namespace(namespace: str, started_at: datetime) -> str:
+    """A restore test's scratch namespace: ``<namespace>-rt-<yyyymmddhhmmss>`` (a DNS label: at most
+    63 characters)."""
+    return f"{namespace}-rt-{started_at.strftime('%Y%m%d%H%M%S')}"

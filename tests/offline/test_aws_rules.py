@@ -133,6 +133,30 @@ REPLICATION_RULE: dict[str, Any] = {
 }
 
 
+# A restore testing plan and selection as components/restore_testing.py declares them.
+RESTORE_TESTING_PLAN: dict[str, Any] = {
+    "name": "orders_primary_database",
+    "scheduleExpression": "cron(0 5 1/30 * ? *)",
+    "startWindowHours": 1.0,
+    "recoveryPointSelection": {
+        "algorithm": "RANDOM_WITHIN_WINDOW",
+        "includeVaults": ["arn:aws:backup:us-east-1:123456789012:backup-vault:orders-primary"],
+        "recoveryPointTypes": ["CONTINUOUS"],
+        "selectionWindowDays": 30.0,
+    },
+}
+RESTORE_TESTING_SELECTION: dict[str, Any] = {
+    "name": "database",
+    "restoreTestingPlanName": "orders_primary_database",
+    "protectedResourceType": "RDS",
+    "iamRoleArn": "arn:aws:iam::123456789012:role/orders-backup-role",
+    "protectedResourceArns": ["*"],
+    "protectedResourceConditions": {
+        "stringEquals": [{"key": "aws:ResourceTag/continuity:data-item", "value": "database"}]
+    },
+}
+
+
 @dataclass
 class Case:
     """One rule: a refused shape (with AWS's code and the start of its message) and an accepted one."""
@@ -442,6 +466,98 @@ CASES = [
         {"name": "orders-primary"},
         "InvalidParameterValueException",
         "Invalid backup vault name orders.primary",
+    ),
+    Case(
+        "backup-restore-testing-name",
+        "aws:backup/restoreTestingPlan:RestoreTestingPlan",
+        {**RESTORE_TESTING_PLAN, "name": "orders-primary-database"},
+        RESTORE_TESTING_PLAN,
+        "ValidationException",
+        "Invalid restore testing name orders-primary-database",
+    ),
+    Case(
+        "backup-restore-testing-name",
+        "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+        {**RESTORE_TESTING_SELECTION, "name": "d" * 51},
+        {**RESTORE_TESTING_SELECTION, "name": "d" * 50},
+        "ValidationException",
+        "Invalid restore testing name ddd",
+    ),
+    Case(
+        "backup-restore-testing-windows",
+        "aws:backup/restoreTestingPlan:RestoreTestingPlan",
+        {
+            **RESTORE_TESTING_PLAN,
+            "recoveryPointSelection": {
+                **RESTORE_TESTING_PLAN["recoveryPointSelection"],
+                "selectionWindowDays": 366.0,
+            },
+        },
+        RESTORE_TESTING_PLAN,
+        "ValidationException",
+        "selectionWindowDays must be between 1 and 365, got 366",
+    ),
+    Case(
+        "backup-restore-testing-windows",
+        "aws:backup/restoreTestingPlan:RestoreTestingPlan",
+        {**RESTORE_TESTING_PLAN, "startWindowHours": 0.0},
+        RESTORE_TESTING_PLAN,
+        "ValidationException",
+        "startWindowHours must be between 1 and 168, got 0",
+    ),
+    Case(
+        "backup-restore-testing-windows",
+        "aws:backup/restoreTestingPlan:RestoreTestingPlan",
+        {
+            **RESTORE_TESTING_PLAN,
+            "recoveryPointSelection": {
+                **RESTORE_TESTING_PLAN["recoveryPointSelection"],
+                "recoveryPointTypes": ["BACKUP"],
+            },
+        },
+        RESTORE_TESTING_PLAN,
+        "ValidationException",
+        "Invalid RecoveryPointTypes ['BACKUP']",
+    ),
+    Case(
+        "backup-restore-testing-windows",
+        "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+        {**RESTORE_TESTING_SELECTION, "validationWindowHours": 169.0},
+        RESTORE_TESTING_SELECTION,
+        "ValidationException",
+        "validationWindowHours must be between 1 and 168, got 169",
+    ),
+    Case(
+        "backup-restore-testing-selection",
+        "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+        {
+            **RESTORE_TESTING_SELECTION,
+            "protectedResourceArns": ["arn:aws:rds:us-east-1:1:db:orders-database"],
+        },
+        RESTORE_TESTING_SELECTION,
+        "ValidationException",
+        "ProtectedResourceConditions can only be used with ProtectedResourceArns *",
+    ),
+    Case(
+        "backup-restore-testing-selection",
+        "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+        {
+            **RESTORE_TESTING_SELECTION,
+            "protectedResourceConditions": {
+                "stringEquals": [{"key": "continuity:data-item", "value": "database"}]
+            },
+        },
+        RESTORE_TESTING_SELECTION,
+        "ValidationException",
+        "Invalid condition key continuity:data-item",
+    ),
+    Case(
+        "backup-restore-testing-selection",
+        "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+        {**RESTORE_TESTING_SELECTION, "protectedResourceType": "Aurora cluster"},
+        RESTORE_TESTING_SELECTION,
+        "ValidationException",
+        "Unsupported ProtectedResourceType Aurora cluster",
     ),
     Case(
         "backup-rule-start-window",

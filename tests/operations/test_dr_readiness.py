@@ -49,6 +49,8 @@ CHECKS = [
     "failover-records",
     "capacity api",
     "restore-test database",
+    "restore-test user-files",
+    "restore-test audit-logs",
     "drill",
 ]
 RECOVERY_POINTS = [c for c in CHECKS if c.startswith("recovery-point")]
@@ -67,7 +69,7 @@ def test_ready__every_check_passes__exit_0__read_only(estate: Make) -> None:
     assert set(verdicts(result).values()) == {"pass"}
     # --json: stdout is the report alone; the lines and the summary went to stderr
     assert json.loads(result.out)["verdict"] == "ready"
-    assert "orders: ready (27 pass, 0 fail, 0 unknown of 27 checks)" in result.err
+    assert "orders: ready (29 pass, 0 fail, 0 unknown of 29 checks)" in result.err
     lag = next(line for line in result.err.splitlines() if line.startswith("PASS     replica-lag database "))
     assert lag.endswith("  4s; target ≤ 15m (tier critical RPO)")
     assert mutating(result.operations) == []
@@ -90,13 +92,13 @@ def test_emulator__recovery_points_unknown__exit_1__unless_allowed(estate: Make)
             "404 (ListRecoveryPointsByBackupVault): Not yet implemented",
         )
     assert result.err.splitlines() == [
-        "dr_readiness: orders: unknown (21 pass, 0 fail, 6 unknown of 27 checks); "
+        "dr_readiness: orders: unknown (23 pass, 0 fail, 6 unknown of 29 checks); "
         "an unknown check counts as not ready"
     ]
     allowed = t.run("dr_readiness", "--allow-unknown")
     assert allowed.code == 0
     assert (
-        "orders: unknown (21 pass, 0 fail, 6 unknown of 27 checks); unknown allowed by --allow-unknown"
+        "orders: unknown (23 pass, 0 fail, 6 unknown of 29 checks); unknown allowed by --allow-unknown"
         in allowed.out
     )
     assert allowed.report is not None
@@ -165,6 +167,8 @@ def overdue_restore_test(t: Toolkit) -> None:
     t.estate.write_history(
         history_entry("restore_test", age=timedelta(days=40), data_item="database"),
         history_entry("restore_test", age=timedelta(days=2), ok=False, data_item="database"),
+        history_entry("restore_test", age=timedelta(days=10), data_item="user-files"),
+        history_entry("restore_test", age=timedelta(days=10), data_item="audit-logs"),
         history_entry("drill", age=timedelta(days=20)),
     )
 
@@ -219,7 +223,7 @@ def test_not_ready__one_thing_broken__its_line_fails__exit_1(
     assert check["detail"] == detail
     failing = [c for c, v in verdicts(result).items() if v != "pass"]
     assert failing == [check_id]
-    assert result.err.startswith("dr_readiness: orders: not ready (26 pass, 1 fail, 0 unknown of 27 checks)")
+    assert result.err.startswith("dr_readiness: orders: not ready (28 pass, 1 fail, 0 unknown of 29 checks)")
 
 
 def test_dr_copy_behind__the_oldest_missing_object_is_measured(estate: Make) -> None:

@@ -4,7 +4,9 @@ AWS implies)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 
@@ -20,7 +22,8 @@ from operations.failover.steps import Timing
 from operations.restore.run import RestoreTiming
 from tests.operations.estate import LagAfterReplica
 from tests.operations.harness import Scenario
-from tests.operations.toolkit import Toolkit, ready
+from tests.operations.test_restore_scheduled import RestoreJobsAnswer
+from tests.operations.toolkit import Run, Toolkit, ready
 from tests.operations.world import DR
 
 Make = Callable[..., Scenario]
@@ -59,6 +62,8 @@ def toolkit_actions(make: MakeToolkit) -> dict[str, set[str]]:
         "dr_readiness": t.run("dr_readiness", *history),
         "restore_test primary": t.run("restore_test", *history, timing=restore),
         "restore_test dr": t.run("restore_test", "--region", "dr", *history, timing=restore),
+        "restore_test s3": t.run("restore_test", "--data-item", "user-files", *history, timing=restore),
+        "dr_readiness restore testing": scheduled_restores(t),
         "dr_drill": t.run("dr_drill", "--yes", *history, timing=FAILOVER),
         "failback": t.run(
             "failback",
@@ -70,6 +75,22 @@ def toolkit_actions(make: MakeToolkit) -> dict[str, set[str]]:
     for name, run in runs.items():
         assert run.code == 0, f"{name}: {run.err}"
     return {name: run.recorder.actions() for name, run in runs.items()}
+
+
+def scheduled_restores(t: Toolkit) -> Run:
+    """Readiness with no restore test in the history and restore testing plans in the outputs: it
+    asks AWS Backup for their results (answered here, as moto does not implement ListRestoreJobs)."""
+    outputs = json.loads(json.dumps(t.estate.outputs))
+    arn = "arn:aws:backup:us-east-1:123456789012:restore-testing-plan:orders_primary_database-1"
+    outputs["inventory"]["regions"]["primary"]["restore_testing_plan_arns"] = {"database": arn}
+    answer = RestoreJobsAnswer(datetime.now(UTC))
+    empty = t.tmp_path / "no-history.jsonl"
+    empty.write_text("")
+    result = t.run(
+        "dr_readiness", "--history", str(empty), outputs=t.outputs_file(outputs), hooks=[answer.hook]
+    )
+    assert answer.asked == [arn]
+    return Run(0, result.out, result.err, result.report, result.markdown, result.recorder, result.clock)
 
 
 def test_every_call_of_the_toolkit_is_allowed__only_restore_tests_delete(estate: MakeToolkit) -> None:
@@ -84,6 +105,8 @@ def test_every_call_of_the_toolkit_is_allowed__only_restore_tests_delete(estate:
         "dr_readiness": [],
         "restore_test primary": ["rds:DeleteDBInstance"],
         "restore_test dr": ["rds:DeleteDBInstance"],
+        "restore_test s3": ["s3:DeleteBucket", "s3:DeleteObject"],
+        "dr_readiness restore testing": [],
         "dr_drill": [],
         "failback": [],
     }
@@ -105,11 +128,13 @@ def test_every_delete_granted_is_only_for_tagged_scratch_instances() -> None:
         deleting = [
             s for s in document["Statement"] if any(a.split(":")[1].startswith("Delete") for a in s["Action"])
         ]
-        assert [s["Sid"] for s in deleting] == ["ScratchInstancesOnly"]
-        for statement in deleting:
-            assert statement["Condition"] == {
-                "StringLike": {"aws:ResourceTag/continuity:scratch": "restore-test-*"}
-            }
+        assert [s["Sid"] for s in deleting] == ["ScratchInstancesOnly", "ScratchBuckets"]
+        instances, buckets = deleting
+        assert instances["Condition"] == {
+            "StringLike": {"aws:ResourceTag/continuity:scratch": "restore-test-*"}
+        }
+        # S3 has no tag condition for deleting buckets: a restore test's scratch buckets are named so
+        assert buckets["Resource"] == ["arn:aws:s3:::*-restore-test-*", "arn:aws:s3:::*-restore-test-*/*"]
     # and restores may only create instances that carry that tag
     by_sid = {s["Sid"]: s for s in operator_policy_document(scope())["Statement"]}
     assert by_sid["ScratchRestores"]["Condition"] == {

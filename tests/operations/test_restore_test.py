@@ -239,13 +239,12 @@ def test_restore__a_point_in_time(estate: Make) -> None:
             "--point-in-time yesterday: not an ISO 8601 time (like 2026-11-23T09:00:00Z)",
         ),
         (["--point-in-time", "2099-01-01T00:00:00Z"], "--point-in-time 2099-01-01T00:00:00Z: in the future"),
-        (["--data-item", "user-files"], "--data-item user-files: store s3; only rds items are restored"),
         (
             ["--data-item", "ledger"],
             "--data-item ledger: not in plan {plan} (data: database, user-files, audit-logs)",
         ),
     ],
-    ids=["not-a-time", "future", "not-a-database", "unknown-item"],
+    ids=["not-a-time", "future", "unknown-item"],
 )
 def test_bad_input__one_line_exit_2(estate: Make, args: list[str], message: str) -> None:
     t = estate(primary_down=False)

@@ -115,9 +115,11 @@ def test_readiness_as_a_process__the_rehearsals_flags(served: Served) -> None:
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
     assert data == json.loads(report.read_text())
-    assert data["counts"] == {"pass": 19, "fail": 2, "unknown": 6}
+    assert data["counts"] == {"pass": 19, "fail": 4, "unknown": 6}
     assert {c["check"] for c in data["checks"] if c["verdict"] == "fail"} == {
         "restore-test database",
+        "restore-test user-files",
+        "restore-test audit-logs",
         "drill",
     }
     # moto's server answers the unimplemented API with its web server's own 404 page, said in one line
@@ -128,7 +130,7 @@ def test_readiness_as_a_process__the_rehearsals_flags(served: Served) -> None:
     )
     assert (
         done.stderr.splitlines()[-2]
-        == "dr_readiness: orders: not ready (19 pass, 2 fail, 6 unknown of 27 checks)"
+        == "dr_readiness: orders: not ready (19 pass, 4 fail, 6 unknown of 29 checks)"
     )
     assert "\x1b[" not in done.stderr  # no terminal: plain lines
     assert report.with_suffix(".md").read_text().startswith("# Readiness of orders: not ready")

@@ -132,7 +132,10 @@ def ready(make: Callable[..., Toolkit], before: Callable[[Toolkit], None] | None
     t.answer_recovery_points = True
     t.estate.fresh_recovery_points()
     t.estate.write_history(
-        history_entry("restore_test", age=timedelta(days=10), data_item="database"),
+        *[
+            history_entry("restore_test", age=timedelta(days=10), data_item=item)
+            for item in ("database", "user-files", "audit-logs")
+        ],
         history_entry("drill", age=timedelta(days=20)),
     )
     if before is not None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from continuity.derive import Settings, derive
 from continuity.plan import Plan
+from continuity.restore_testing import restore_tests_for
 from continuity.tags import base_tags, data_tags, workload_tags
 from offline.policy_check import UNKNOWN
 from offline.stack_state import ResourceState
@@ -40,6 +41,8 @@ VAULT = "aws:backup/vault:Vault"
 VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
 BACKUP_PLAN = "aws:backup/plan:Plan"
 SELECTION = "aws:backup/selection:Selection"
+RESTORE_TESTING_PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
+RESTORE_TESTING_SELECTION = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
 RECORD = "aws:route53/record:Record"
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
 ECS_SERVICE = "aws:ecs/service:Service"
@@ -130,6 +133,7 @@ class _Builder:
                 self.cron_job(name)
             if item.store in ("rds", "s3"):
                 self.backup_plan(name)
+                self.restore_test(name)
         self.dns()
         for name, spec in plan.services.items():
             if spec.compute == "ecs":
@@ -379,6 +383,49 @@ class _Builder:
                 "selectionTags": [{"type": "STRINGEQUALS", "key": "continuity:data-item", "value": item}],
             },
             deps={"planId": [backup_plan]},
+        )
+
+    def restore_test(self, item: str) -> None:
+        """AWS Backup restore testing of the item, as components/restore_testing.py declares it."""
+        plan, role = self.plan, self.role
+        (test,) = [t for t in restore_tests_for(plan, role) if t.data_item == item]
+        vault = urn(role, VAULT, f"{plan.service}-vault")
+        testing_plan = self.add(
+            RESTORE_TESTING_PLAN,
+            f"{plan.service}-{item}-restore-testing",
+            {
+                "name": test.plan_name,
+                "scheduleExpression": test.schedule,
+                "scheduleExpressionTimezone": "Etc/UTC",
+                "startWindowHours": float(test.start_window_hours),
+                "recoveryPointSelection": {
+                    "algorithm": test.algorithm,
+                    "includeVaults": [self.known(f"arn:aws:backup:{self.region}:{ACCOUNT}:backup-vault:x")],
+                    "recoveryPointTypes": test.recovery_point_types,
+                    "selectionWindowDays": float(test.selection_window_days),
+                },
+                "tags": data_tags(plan, role, item, active=role == "primary"),
+            },
+            deps={"recoveryPointSelection": [vault]},
+        )
+        self.add(
+            RESTORE_TESTING_SELECTION,
+            f"{plan.service}-{item}-restore-testing-selection",
+            {
+                "name": test.selection_name,
+                "restoreTestingPlanName": self.known(test.plan_name),
+                "protectedResourceType": test.protected_resource_type,
+                "iamRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{plan.service}-backup",
+                "protectedResourceArns": ["*"],
+                "protectedResourceConditions": {
+                    "stringEquals": [
+                        {"key": "aws:ResourceTag/continuity:service", "value": plan.service},
+                        {"key": "aws:ResourceTag/continuity:data-item", "value": item},
+                        {"key": "aws:ResourceTag/continuity:backup", "value": "active"},
+                    ]
+                },
+            },
+            deps={"restoreTestingPlanName": [testing_plan]},
         )
 
     def dns(self) -> None:

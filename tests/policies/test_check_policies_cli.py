@@ -121,8 +121,8 @@ def test_state__stack_export_violations_caught_exactly(capsys: pytest.CaptureFix
     assert {
         k: report["summary"][k] for k in ("resources", "policies", "violations", "mandatory", "advisory")
     } == {
-        "resources": 30,
-        "policies": 42,
+        "resources": 36,
+        "policies": 44,
         "violations": 6,
         "mandatory": 5,
         "advisory": 1,
@@ -135,7 +135,7 @@ def test_preview__preview_json_violations_caught_exactly(capsys: pytest.CaptureF
     status, report = run_json(capsys, "--preview", str(PREVIEW))
     assert report["violations"] == PREVIEW_VIOLATIONS
     assert status == 1
-    assert report["summary"]["resources"] == 34
+    assert report["summary"]["resources"] == 40
 
 
 def test_state__text_report(capsys: pytest.CaptureFixture[str]) -> None:
@@ -144,7 +144,7 @@ def test_state__text_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 1
     assert (
         lines[0]
-        == f"{EXPORT}: 30 resources, 42 policies (plan {ROOT / 'continuity-plan.yaml'}): 5 mandatory, 1 advisory violation"
+        == f"{EXPORT}: 36 resources, 44 policies (plan {ROOT / 'continuity-plan.yaml'}): 5 mandatory, 1 advisory violation"
     )
     first = lines.index(f"mandatory rds-instance-require-backup-retention  {EXPORT_VIOLATIONS[0]['urn']}")
     assert lines[first + 1] == f"          {EXPORT_VIOLATIONS[0]['message']}"
@@ -173,7 +173,7 @@ def test_plan__another_plan_judges_the_same_stack(capsys: pytest.CaptureFixture[
 def test_print_pack_config__points_every_policy_at_the_plan(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--print-pack-config", "--plan", str(ROOT / "examples" / "plans" / "katya.yaml")]) == 0
     config = json.loads(capsys.readouterr().out)
-    assert len(config) == 42
+    assert len(config) == 44
     assert set(map(json.dumps, config.values())) == {json.dumps({"plan": "examples/plans/katya.yaml"})}
 
 

@@ -48,6 +48,8 @@ POLICIES = {
     "backup-plan-require-retention": ("critical", "mandatory", "resource"),
     "backup-plan-require-dr-copy": ("critical", "mandatory", "resource"),
     "backup-plan-require-coverage": ("critical", "mandatory", "stack"),
+    "backup-restoretesting-require-coverage": ("high", "mandatory", "stack"),
+    "backup-restoretesting-require-frequency": ("high", "mandatory", "resource"),
     "backup-vault-require-compliance-lock": ("critical", "mandatory", "stack"),
     "s3-bucket-enable-versioning": ("high", "mandatory", "stack"),
     "s3-bucket-require-object-lock": ("critical", "mandatory", "stack"),

@@ -367,8 +367,8 @@ def test_sarif__the_structure_github_code_scanning_requires(hidden_export: Path,
     run_ = document["runs"][0]
     rules = run_["tool"]["driver"]["rules"]
     # THEN one rule per policy, one result per violation, each result pointing at its rule
-    assert len(rules) == 42
-    assert len({r["id"] for r in rules}) == 42
+    assert len(rules) == 44
+    assert len({r["id"] for r in rules}) == 44
     for result in run_["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
     mandatory = [r for r in run_["results"] if r["properties"]["enforcement"] == "mandatory"]
