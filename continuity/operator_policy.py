@@ -115,6 +115,8 @@ OPERATOR_ACTIONS: dict[str, list[str]] = {
         "route53:ListResourceRecordSets",
     ],
     "cloudwatch": ["cloudwatch:GetMetricStatistics", "cloudwatch:DescribeAlarms"],
+    # GenerateDataKey and Decrypt: S3 calls them on the caller's behalf for SSE-KMS objects (copies
+    # of object versions, the failover lock).
     "kms": ["kms:CreateGrant", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"],
     "backup": [
         "backup:DescribeBackupVault",
@@ -139,8 +141,6 @@ OPERATOR_ACTIONS: dict[str, list[str]] = {
         "s3:DeleteBucket",
     ],
 }
-# The kms actions S3 makes on the caller's behalf when it copies SSE-KMS objects.
-OPERATOR_ACTIONS["kms"] += ["kms:Decrypt", "kms:GenerateDataKey"]
 
 # The tag a restore test puts on the scratch instance it creates, and the only instances the role
 # may delete (operations/restore/scratch.py writes it; its values all start with this prefix).
