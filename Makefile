@@ -32,9 +32,12 @@ unit: setup
 benchmarks: setup
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 
-# Long randomized runs kept out of CI's budget: many generated plans deployed through the emulator.
+# Long randomized runs kept out of CI's budget: many generated plans deployed through the emulator;
+# the failover under fire killed at every step boundary, the races repeated (CONTINUITY_SEED=N
+# picks other rounds).
 soak: setup
 	HYPOTHESIS_PROFILE=soak $(BIN)/python -m pytest -n 0 tests/offline/test_plans_deploy.py
+	CONTINUITY_SOAK=1 $(BIN)/python -m pytest -n 0 -q tests/operations/test_under_fire.py
 
 # Both stacks, a failover, readiness and failback in a real AWS sandbox account, then destroyed
 # (needs the Pulumi CLI, AWS credentials and CONTINUITY_ACCEPTANCE_ZONE; README, "Acceptance").

@@ -6,20 +6,45 @@ saved copy of that document, since the state backend may live in the failed regi
 here. A missing or mistyped field is a ``OutputsError`` naming it, never a KeyError mid-failover.
 
 docs/outputs.md documents every field; tests run the real program under mocks and parse its
-outputs with this module, so a renamed output fails a test before it fails a failover.
+outputs with this module, so a renamed output fails a test before it fails a failover. Numbers
+are held to what AWS accepts (a task count within ECS's quota, a retention within RDS's 1-35
+days), so an outputs file that asks for a billion tasks is bad input here, not an error from AWS
+half way through a failover; the JSON itself is bounded by `continuity.documents`.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 DatabaseMode = Literal["replica", "restore"]
 
+# RDS keeps automated backups for 1 to 35 days (RDS User Guide, "Backup retention period").
+RETENTION_DAYS = (1, 35)
+# Amazon ECS service quotas: "Tasks per service", 5,000 by default.
+ECS_TASKS_MAX = 5_000
+# Kubernetes, "Considerations for large clusters": no more than 150,000 pods in a cluster.
+KUBERNETES_PODS_MAX = 150_000
+# Recovery objectives and the like: nothing a plan can say is longer than S3 Object Lock's longest
+# retention, 100 years (36,500 days), the plan's own upper bound.
+SECONDS_MAX = 36_500 * 86_400
+_OBJECTIVE = "at most 100 years"
+
 
 class OutputsError(ValueError):
     """Stack outputs that cannot drive a script; the message names the field."""
+
+
+def _show(value: object) -> str:
+    """A value as the outputs document wrote it (JSON), cut short."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 class _Reader:
@@ -50,11 +75,20 @@ class _Reader:
             raise OutputsError(f"{self.path}.{key}: expected text, found {value!r}")
         return value
 
-    def number(self, key: str) -> int:
+    def number(self, key: str, bounds: tuple[int, int], why: str) -> int:
+        """A whole number within ``bounds`` (inclusive); ``why`` names the limit in messages."""
         value = self._get(key)
         # Pulumi outputs carry numbers as JSON numbers; whole floats are whole numbers.
-        if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-            raise OutputsError(f"{self.path}.{key}: expected a whole number, found {value!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (isinstance(value, float) and not math.isfinite(value))
+            or int(value) != value
+        ):
+            raise OutputsError(f"{self.path}.{key}: expected a whole number, found {_show(value)}")
+        low, high = bounds
+        if not low <= value <= high:
+            raise OutputsError(f"{self.path}.{key}: {_show(value)} is outside {low:,}-{high:,} ({why})")
         return int(value)
 
     def flag(self, key: str, default: bool | None = None) -> bool:
@@ -157,6 +191,28 @@ class DnsTarget:
     # The CloudWatch alarm on the primary health check; Route 53 metrics exist only in us-east-1.
     primary_health_alarm: str
     alarm_region: str
+    # Route 53 ARC routing controls, when the stack declares them: the deliberate traffic switch.
+    routing_controls: RoutingControls | None = None
+
+
+@dataclass(frozen=True)
+class ClusterEndpoint:
+    endpoint: str  # https://host.route53-recovery-cluster.<region>.amazonaws.com/v1
+    region: str
+
+
+@dataclass(frozen=True)
+class RoutingControls:
+    """A Route 53 ARC cluster's data plane (one endpoint in each of five regions) and the routing
+    controls whose state the failover records' health checks follow."""
+
+    cluster_endpoints: list[ClusterEndpoint]
+    primary_arn: str  # On: the PRIMARY records answer
+    dr_arn: str  # On: the SECONDARY (DR) records answer
+
+
+# An ARC cluster answers on five regional endpoints (Route 53 ARC Developer Guide, "Clusters").
+ARC_ENDPOINTS_MAX = 5
 
 
 @dataclass(frozen=True)
@@ -186,12 +242,17 @@ class Promotion:
     objectives: Objectives
     operator_role_arn: str
     kubernetes: KubernetesTargets | None = None
+    # The DR region's operations bucket (the operations lock, drill history, reports); stacks
+    # deployed before it existed do not export it.
+    operations_bucket: str | None = None
 
 
 def _kubernetes(r: _Reader) -> KubernetesTargets:
     services = []
     for s in r.children("services"):
-        full, warm = s.number("full_replicas"), s.number("warm_replicas")
+        pods = (0, KUBERNETES_PODS_MAX)
+        why = "a Kubernetes cluster runs at most 150,000 pods"
+        full, warm = s.number("full_replicas", pods, why), s.number("warm_replicas", pods, why)
         if full < 1 or warm < 0 or warm > full:
             raise OutputsError(
                 f"{s.path}: full_replicas {full} and warm_replicas {warm} are not a warm standby"
@@ -223,10 +284,12 @@ def _database(r: _Reader) -> DatabaseTarget:
         source_identifier=r.text("source_identifier"),
         source_arn=r.text("source_arn"),
         replica_arn=None if restore else r.text("replica_arn"),
-        backup_retention_days=r.number("backup_retention_days"),
+        backup_retention_days=r.number(
+            "backup_retention_days", RETENTION_DAYS, "RDS keeps automated backups 1 to 35 days"
+        ),
         multi_az=r.flag("multi_az"),
         deletion_protection=r.flag("deletion_protection"),
-        rpo_seconds=r.number("rpo_seconds"),
+        rpo_seconds=r.number("rpo_seconds", (0, SECONDS_MAX), _OBJECTIVE),
         automated_backups_arn=r.text("automated_backups_arn") if restore else None,
         subnet_group=r.text("subnet_group") if restore else r.optional_text("subnet_group"),
         security_group_ids=r.texts("security_group_ids") if restore else [],
@@ -236,7 +299,8 @@ def _database(r: _Reader) -> DatabaseTarget:
 
 
 def _service(r: _Reader) -> ServiceTarget:
-    full, warm = r.number("full_desired_count"), r.number("warm_desired_count")
+    tasks, why = (0, ECS_TASKS_MAX), "Amazon ECS runs at most 5,000 tasks per service"
+    full, warm = r.number("full_desired_count", tasks, why), r.number("warm_desired_count", tasks, why)
     if full < 1 or warm < 0 or warm > full:
         raise OutputsError(
             f"{r.path}: full_desired_count {full} and warm_desired_count {warm} are not a warm standby"
@@ -251,6 +315,34 @@ def _service(r: _Reader) -> ServiceTarget:
         warm_desired_count=warm,
         scalable_target=r.optional_text("scalable_target"),
     )
+
+
+def _routing_controls(r: _Reader) -> RoutingControls:
+    endpoints = [
+        ClusterEndpoint(e.text("endpoint"), e.text("region")) for e in r.children("cluster_endpoints")
+    ]
+    if not 1 <= len(endpoints) <= ARC_ENDPOINTS_MAX:
+        raise OutputsError(
+            f"{r.path}.cluster_endpoints: {len(endpoints)} endpoints; an ARC cluster has 1 to "
+            f"{ARC_ENDPOINTS_MAX}"
+        )
+    for i, e in enumerate(endpoints):
+        if not e.endpoint.startswith("https://"):
+            raise OutputsError(
+                f"{r.path}.cluster_endpoints[{i}].endpoint: {_show(e.endpoint)} is not https://"
+            )
+    return RoutingControls(endpoints, r.text("primary_routing_control_arn"), r.text("dr_routing_control_arn"))
+
+
+def require_operations_bucket(bucket: str | None, output: str) -> str:
+    """The operations bucket, or OutputsError naming the output a script needs it from."""
+    if bucket is None:
+        raise OutputsError(
+            f"outputs.{output}.operations_bucket: missing; the operations lock lives in the DR "
+            "region's operations bucket, which stacks deployed before it existed do not export "
+            "(run pulumi up --stack <dr stack>, then save the outputs again)"
+        )
+    return bucket
 
 
 def parse_promotion(outputs: object) -> Promotion:
@@ -283,15 +375,20 @@ def parse_promotion(outputs: object) -> Promotion:
             health_check_path=dns.text("health_check_path"),
             primary_health_alarm=dns.text("primary_health_alarm"),
             alarm_region=dns.text("alarm_region"),
+            routing_controls=(
+                _routing_controls(dns.child("routing_controls"))
+                if dns.data.get("routing_controls") is not None
+                else None
+            ),
         ),
         objectives=Objectives(
-            rto_seconds=objectives.number("rto_seconds"),
-            rpo_seconds=objectives.number("rpo_seconds"),
+            rto_seconds=objectives.number("rto_seconds", (1, SECONDS_MAX), _OBJECTIVE),
+            rpo_seconds=objectives.number("rpo_seconds", (0, SECONDS_MAX), _OBJECTIVE),
             tiers={
                 name: TierObjectives(
-                    rto_seconds=tiers.child(name).number("rto_seconds"),
+                    rto_seconds=tiers.child(name).number("rto_seconds", (1, SECONDS_MAX), _OBJECTIVE),
                     rpo_seconds=(
-                        tiers.child(name).number("rpo_seconds")
+                        tiers.child(name).number("rpo_seconds", (0, SECONDS_MAX), _OBJECTIVE)
                         if tiers.child(name).data.get("rpo_seconds") is not None
                         else None
                     ),
@@ -301,6 +398,7 @@ def parse_promotion(outputs: object) -> Promotion:
         ),
         operator_role_arn=r.text("operator_role_arn"),
         kubernetes=_kubernetes(r.child("kubernetes")) if r.data.get("kubernetes") is not None else None,
+        operations_bucket=r.optional_text("operations_bucket"),
     )
 
 
@@ -362,6 +460,7 @@ class Inventory:
     drill_history: str  # a file path or s3://bucket/key
     primary: RegionInventory
     dr: RegionInventory
+    operations_bucket: str | None = None  # as Promotion.operations_bucket
 
     def region(self, role: str) -> RegionInventory:
         if role not in ("primary", "dr"):
@@ -439,4 +538,5 @@ def parse_inventory(outputs: object) -> Inventory:
         drill_history=r.text("drill_history"),
         primary=_region(regions.child("primary"), primary_region),
         dr=_region(regions.child("dr"), dr_region),
+        operations_bucket=r.optional_text("operations_bucket"),
     )

@@ -31,6 +31,8 @@ from pydantic import (
     ValidationError,
 )
 
+from continuity import documents
+from continuity.documents import DocumentError, check_yaml
 from continuity.durations import Duration, DurationError, parse_duration, parse_frequency
 from continuity.exposure import RDS_LOG_UPLOAD
 from continuity.exposure import S3_REPLICATION_TIME as S3_RTC
@@ -332,6 +334,12 @@ _PlanLoader.add_implicit_resolver(
 
 
 def _read_yaml(text: str, where: str) -> object:
+    """The plan's YAML, bounded first (continuity.documents: size, depth, alias expansion, numbers),
+    then loaded with the plan's own rules (no duplicate keys, 12:30 stays text)."""
+    try:
+        check_yaml(text, where, _PlanLoader, documents.PLAN)
+    except DocumentError as err:
+        raise PlanError([str(err)]) from None
     try:
         return yaml.load(text, Loader=_PlanLoader)  # noqa: S506 - _PlanLoader is a SafeLoader
     except yaml.MarkedYAMLError as err:
@@ -347,11 +355,9 @@ def load_plan(path: str | Path) -> Plan:
     """Read and validate a plan; raise PlanError with every problem found."""
     where = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlanError([f"{where}: no such file"]) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise PlanError([f"{where}: cannot be read ({err.__class__.__name__}: {err})"]) from None
+        text = documents.read_text(path, documents.PLAN, where)
+    except DocumentError as err:
+        raise PlanError([str(err)]) from None
     return parse_plan(_read_yaml(text, where), where)
 
 

@@ -9,6 +9,7 @@ work too. Every resource goes through the AWS rules catalogue (offline/aws_rules
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,12 @@ class EmulatedAccount:
             cluster.context = created["cluster"]["arn"]
 
     def deploy(
-        self, plan: Plan, plan_path: Path, stack: str, primary_outputs: dict[str, Any] | None = None
+        self,
+        plan: Plan,
+        plan_path: Path,
+        stack: str,
+        primary_outputs: dict[str, Any] | None = None,
+        config: Mapping[str, str] | None = None,
     ) -> StackRun:
         def mocks(region: str, outputs: dict[str, dict[str, Any]]) -> EmulatedMocks:
             return EmulatedMocks(
@@ -77,9 +83,10 @@ class EmulatedAccount:
             )
 
         region = plan.regions.primary if stack == "primary" else plan.regions.dr
-        overrides = (
-            {"continuity:eksClusterName": self.clusters[region].name} if region in self.clusters else {}
-        )
+        # The plan's regions, whatever Pulumi.<stack>.yaml says (rehearse.py --plan), and --config.
+        overrides = {"aws:region": region, **(config or {})}
+        if region in self.clusters:
+            overrides["continuity:eksClusterName"] = self.clusters[region].name
         return run_program(
             stack, plan_path, mocks_factory=mocks, primary_outputs=primary_outputs, config_overrides=overrides
         )

@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -119,6 +119,7 @@ class _Context:
     replica_lag: timedelta
     # Plans that run in Kubernetes: a fake API server per region, named as the EKS cluster is.
     clusters: dict[str, FakeCluster] = field(default_factory=dict)
+    config: dict[str, str] = field(default_factory=dict)  # --config, for both stacks
     kubeconfig: Path | None = None
     primary: StackRun | None = None
     dr: StackRun | None = None
@@ -140,7 +141,7 @@ class _Context:
         return self.account.client(service, region)
 
     def deploy(self, stack: str, primary_outputs: dict[str, Any] | None = None) -> StackRun:
-        return self.account.deploy(self.plan, self.plan_path, stack, primary_outputs)
+        return self.account.deploy(self.plan, self.plan_path, stack, primary_outputs, config=self.config)
 
     def script(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
         """Run one of the operational scripts as an engineer would, against the emulator."""
@@ -595,6 +596,7 @@ def rehearse(
     *,
     keep: Callable[[Emulator], None] | None = None,
     replica_lag: timedelta = DEFAULT_REPLICA_LAG,
+    config: Mapping[str, str] | None = None,
 ) -> RehearsalResult:
     """Run every stage; stop at the first that fails. ``keep`` is called with the emulator still
     running (to explore it) before it stops."""
@@ -616,6 +618,7 @@ def rehearse(
             Emulation(),
             replica_lag,
             clusters=clusters,
+            config=dict(config or {}),
             kubeconfig=kubeconfig,
         )
         for record, (_, title, stage) in zip(result.stages, STAGES, strict=True):

@@ -9,12 +9,12 @@ not such a document is refused with one line naming the file and the field.
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from continuity import documents
 from continuity.plan import PlanError
 
 STACKS = ("primary", "dr")
@@ -210,13 +210,12 @@ def states_from_run(result: Any) -> list[ResourceState]:
 
 
 def read_json(path: Path) -> Any:
+    """A stack export, preview document or pack config, read within continuity.documents' bounds
+    (size, nesting, finite numbers), so a hostile file is one line, never a traceback or a hang."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot be read ({err.__class__.__name__}: {err})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InputError(f"{path}: not JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+        return documents.read_json(path, documents.STATE)
+    except documents.DocumentError as err:
+        if err.syntax is not None:
+            line, column, what = err.syntax
+            raise InputError(f"{path}: not JSON (line {line}, column {column}: {what})") from None
+        raise InputError(str(err)) from None

@@ -3,9 +3,14 @@
 One `Aws` object per run holds one boto3 session (the standard credential chain: environment,
 profile, SSO, instance or task role) and hands out one client per service and region. boto3
 itself honours `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_<SERVICE>`), which is how the scripts
-run against an emulator. Retries are adaptive: standard retries with exponential backoff, plus
-client-side rate limiting once AWS starts throttling, which matters when a failover polls
-several APIs at once.
+run against an emulator. Retries are adaptive: standard retries with exponential backoff (they
+cover throttling: ThrottlingException, SlowDown, HTTP 429 and 503), plus client-side rate limiting
+once AWS starts throttling, which matters when a failover polls several APIs at once.
+
+Every call is bounded in time: explicit connect and read timeouts and an attempt budget (botocore
+`Config`), and, once a run has a deadline (`Aws.bound_by`), no attempt is sent that could not end
+before it. botocore's defaults (60 s to connect, 60 s to read, per attempt) let a black-holed
+endpoint hang a script for ten minutes.
 
 Event hooks registered on the session reach every client made from it; tests use them to record
 each operation (`CallRecorder`) or inject failures, the benchmark to model AWS latency.
@@ -13,10 +18,13 @@ each operation (`CallRecorder`) or inject failures, the benchmark to model AWS l
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -33,22 +41,74 @@ from botocore.exceptions import (
 
 from operations.errors import OperationsError
 
+if TYPE_CHECKING:
+    from operations.clock import Deadline
+
 # Route 53 is global; its control plane (and the signing region of its API) is us-east-1.
 ROUTE53_REGION = "us-east-1"
 
-# Adaptive mode: up to 10 attempts in all with exponential backoff, and a client-side token
-# bucket that slows calls down once the service throttles. Timeouts are short enough that a
-# regional outage shows as an error within a minute, not as a hung script.
-RETRIES = {"mode": "adaptive", "total_max_attempts": 10}
+# Adaptive mode: standard retries with exponential backoff (a random delay of up to 1, 2, 4 s
+# before the 2nd, 3rd and 4th attempt; botocore's standard mode) and a client-side token bucket
+# that slows calls down once the service throttles. Four attempts ride out a burst of
+# throttling; a poll loop (operations.clock.poll_until) tries again on top of them.
+MAX_ATTEMPTS = 4
+LONGEST_BACKOFF = 2.0 ** (MAX_ATTEMPTS - 2)
+# AWS control-plane APIs answer in well under a second, and the calls the scripts make start
+# long-running work (a promotion) rather than wait for it: a TCP connection not made in 5 s, or
+# an answer not begun in 15 s, is an endpoint that is down, not a slow one.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 15.0
+# Under a short --deadline each attempt gets at most a tenth of it to connect and a tenth to read.
+DEADLINE_SHARE = 10
 
 
-def client_config() -> Config:
+def client_config(deadline_seconds: float | None = None) -> Config:
+    """Timeouts and the attempt budget for every client; tighter under a short deadline."""
+    share = math.inf if deadline_seconds is None else deadline_seconds / DEADLINE_SHARE
     return Config(
-        retries=dict(RETRIES),
-        connect_timeout=10,
-        read_timeout=60,
+        retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS},
+        connect_timeout=min(CONNECT_TIMEOUT, share),
+        read_timeout=min(READ_TIMEOUT, share),
         user_agent_extra="continuity-dr-operations",
     )
+
+
+def attempt_seconds(config: Config) -> float:
+    """The longest one attempt of a call can take: connecting, then waiting for the answer."""
+    return float(config.connect_timeout) + float(config.read_timeout)
+
+
+_bookkeeping: ContextVar[bool] = ContextVar("continuity_bookkeeping", default=False)
+
+
+@dataclass
+class _Budget:
+    attempts: int  # attempts allowed to go unanswered
+    unanswered: int = 0
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("continuity_budget", default=None)
+
+
+class OutOfBudget(BotoCoreError):
+    """A call given up within `Aws.budget`: to the caller, an endpoint that did not answer."""
+
+    fmt = "{message}"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message=message)
+
+
+@contextmanager
+def bookkeeping() -> Iterator[None]:
+    """Calls made inside are the run's own records (the operations lock), not work on the
+    environment: they may use the time a deadline keeps in reserve, and `CallRecorder` keeps
+    them apart from the environment's operations (they still count for least privilege)."""
+    token = _bookkeeping.set(True)
+    try:
+        yield
+    finally:
+        _bookkeeping.reset(token)
 
 
 EventHook = tuple[str, Callable[..., Any]]
@@ -56,6 +116,8 @@ EventHook = tuple[str, Callable[..., Any]]
 
 class Aws:
     """A boto3 session and a cache of its clients, one per (service, region); thread-safe."""
+
+    deadline: Deadline | None = None
 
     def __init__(
         self,
@@ -65,18 +127,87 @@ class Aws:
         config: Config | None = None,
     ) -> None:
         self.session = session if session is not None else boto3.Session()
+        # The deadline first, before anything that answers in AWS's place (moto's stubber, a
+        # test's fault); then a hook's own "before-send" (a fault sent where AWS would be), before
+        # that stubber too, so that what it refuses never reaches the emulator.
+        self.session.events.register_first("before-send", self._within_deadline)
+        self.session.events.register_first("needs-retry", self._count_unanswered)
         for event, handler in hooks:
-            self.session.events.register(event, handler)
+            if event.startswith("before-send"):
+                self.session.events.register_first(event, handler)
+            else:
+                self.session.events.register(event, handler)
+        self._default_config = config is None
         self.config = config if config is not None else client_config()
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str | None], Any] = {}
         # Creating clients from one session is not thread-safe; using them is.
         self._lock = threading.Lock()
 
-    def client(self, service: str, region: str) -> Any:
-        key = (service, region)
+    def scale_timeouts(self, deadline_seconds: float | None) -> None:
+        """Timeouts scaled to a run's deadline, for the clients made from now on (those made
+        before keep theirs)."""
+        with self._lock:
+            if self._default_config and not self._clients:
+                self.config = client_config(deadline_seconds)
+
+    def bound_by(self, deadline: Deadline) -> None:
+        """From now on, send no attempt that could not end before ``deadline``."""
+        self.deadline = deadline
+
+    @contextmanager
+    def budget(self, attempts: int) -> Iterator[None]:
+        """Calls made inside (in this thread) give up once ``attempts`` attempts went unanswered
+        (no connection, no answer before the read timeout, a 5xx), not after the full budget: for a
+        control plane that may be down with the failed region, whose answer the run does not
+        depend on. An answer, even a throttling one, shows the API alive: those are retried in the
+        full budget. Each attempt is bounded by the timeouts, so this bounds the time."""
+        token = _budget.set(_Budget(attempts))
+        try:
+            yield
+        finally:
+            _budget.reset(token)
+
+    @staticmethod
+    def _count_unanswered(
+        response: Any = None, caught_exception: BaseException | None = None, **_: Any
+    ) -> None:
+        budget = _budget.get()
+        if budget is None:
+            return
+        if caught_exception is not None:
+            budget.unanswered += 1
+            return
+        if response is not None:
+            status = int((response[1] or {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            code = str((response[1] or {}).get("Error", {}).get("Code", ""))
+            if status >= 500 and code not in TRANSIENT_THROTTLING:
+                budget.unanswered += 1
+
+    @property
+    def attempt_seconds(self) -> float:
+        return attempt_seconds(self.config)
+
+    def _within_deadline(self, request: Any = None, event_name: str = "", **_: Any) -> None:
+        operation = event_name.rsplit(".", 1)[-1] or "a call"
+        budget = _budget.get()
+        if budget is not None and budget.unanswered >= budget.attempts:
+            raise OutOfBudget(f"{operation}: no answer in {budget.attempts} attempts")
+        deadline = self.deadline
+        if deadline is None:
+            return
+        # An attempt begun with less time left than it may take would end after the deadline.
+        if deadline.remaining(bookkeeping=_bookkeeping.get()) < self.attempt_seconds:
+            raise deadline.exceeded(
+                f"the run's deadline ({deadline.describe()}) leaves no time to send {operation}"
+            )
+
+    def client(self, service: str, region: str, *, endpoint_url: str | None = None) -> Any:
+        key = (service, region, endpoint_url)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = self.session.client(service, region_name=region, config=self.config)
+                self._clients[key] = self.session.client(
+                    service, region_name=region, config=self.config, endpoint_url=endpoint_url
+                )
             return self._clients[key]
 
     def route53(self) -> Any:
@@ -93,8 +224,12 @@ TRANSIENT_CODES = frozenset(
         "ThrottlingException",
         "ThrottledException",
         "RequestThrottled",
+        "RequestThrottledException",
         "RequestLimitExceeded",
         "TooManyRequestsException",
+        "SlowDown",  # S3
+        "BandwidthLimitExceeded",
+        "EC2ThrottledException",
         "PriorRequestNotComplete",
         "InternalError",
         "InternalFailure",
@@ -104,6 +239,11 @@ TRANSIENT_CODES = frozenset(
         "RequestTimeoutException",
     }
 )
+
+
+TOO_MANY_REQUESTS = 429
+# Throttling codes among the 5xx answers (S3's SlowDown is a 503): the API answers.
+TRANSIENT_THROTTLING = frozenset({"SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded"})
 
 
 def error_code(exc: BaseException) -> str | None:
@@ -116,11 +256,12 @@ def error_code(exc: BaseException) -> str | None:
 def is_unreachable(exc: BaseException) -> bool:
     """The API could not be reached or answered with a server error: a control plane that is
     down (a regional outage), not evidence about the resource asked for."""
-    if isinstance(exc, BotoConnectionError):
+    if isinstance(exc, BotoConnectionError | OutOfBudget):
         return True
     if isinstance(exc, ClientError):
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return int(status or 0) >= 500 or error_code(exc) in TRANSIENT_CODES
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        # 429: throttled, whatever the body says (a proxy or load balancer in front of the API).
+        return status >= 500 or status == TOO_MANY_REQUESTS or error_code(exc) in TRANSIENT_CODES
     return False
 
 
@@ -209,6 +350,7 @@ class RecordedCall:
     operation: str
     region: str | None
     params: tuple[str, ...]  # parameter names only, never values (they may hold secrets)
+    bookkeeping: bool = False  # the run's own records (the operations lock), see `bookkeeping`
 
     @property
     def action(self) -> str:
@@ -232,6 +374,7 @@ class CallRecorder:
             operation=model.name,
             region=context.get("client_region"),
             params=tuple(sorted(params)),
+            bookkeeping=_bookkeeping.get(),
         )
         with self._lock:
             self.calls.append(call)
@@ -245,8 +388,13 @@ class CallRecorder:
             return {c.action for c in self.calls}
 
     def operations(self, service: str | None = None) -> list[str]:
+        """The operations called on the environment (the run's bookkeeping left out), in order."""
         with self._lock:
-            return [c.operation for c in self.calls if service is None or c.service == service]
+            return [
+                c.operation
+                for c in self.calls
+                if (service is None or c.service == service) and not c.bookkeeping
+            ]
 
 
 def mutating(operations: Iterable[str]) -> list[str]:

@@ -44,3 +44,7 @@ class StepFailed(OperationsError):
 
 class WaitTimeout(StepFailed):
     """A resource did not reach the state a step waits for in time; re-running resumes the wait."""
+
+
+class DeadlineExceeded(StepFailed):
+    """The run's deadline passed; the report says where it stopped, and re-running resumes."""

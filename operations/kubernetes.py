@@ -6,8 +6,9 @@ current-context of the kubeconfig the stack was given; in ``$KUBECONFIG`` or ``~
 as kubectl reads them. The client sends exactly what kubectl
 would: the scale subresource for Deployments, a merge patch of the autoscaler's bounds.
 
-Every client error becomes a `KubernetesError` with one line for an operator (the status, the
-verb and the object), so a script reports it like an AWS error and never prints a traceback.
+Every call has connect and read timeouts. Every client error becomes a `KubernetesError` with one
+line for an operator (the status, the verb and the object), so a script reports it like an AWS
+error and never prints a traceback.
 """
 
 from __future__ import annotations
@@ -25,9 +26,13 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from urllib3.exceptions import HTTPError
 
+from operations.aws import CONNECT_TIMEOUT, READ_TIMEOUT
 from operations.errors import BadInput, StepFailed
 
 T = TypeVar("T")
+# (connect, read) seconds for each API call, as for AWS (operations.aws): an API server that does
+# not answer in that time is down, and the client's default is to wait for ever.
+REQUEST_TIMEOUT = (CONNECT_TIMEOUT, READ_TIMEOUT)
 
 
 class KubernetesError(StepFailed):
@@ -135,7 +140,9 @@ def _first_line(exc: BaseException) -> str:
 def describe_deployment(api: client.ApiClient, namespace: str, name: str) -> DeploymentView | None:
     found = _call(
         f"get deployment {namespace}/{name}",
-        lambda: client.AppsV1Api(api).read_namespaced_deployment(name, namespace),
+        lambda: client.AppsV1Api(api).read_namespaced_deployment(
+            name, namespace, _request_timeout=REQUEST_TIMEOUT
+        ),
     )
     if found is None:
         return None
@@ -156,7 +163,7 @@ def scale_deployment(api: client.ApiClient, namespace: str, name: str, replicas:
     _call(
         f"patch deployments/scale {namespace}/{name}",
         lambda: client.AppsV1Api(api).patch_namespaced_deployment_scale(
-            name, namespace, {"spec": {"replicas": replicas}}
+            name, namespace, {"spec": {"replicas": replicas}}, _request_timeout=REQUEST_TIMEOUT
         ),
         missing_ok=False,
     )
@@ -165,7 +172,9 @@ def scale_deployment(api: client.ApiClient, namespace: str, name: str, replicas:
 def describe_autoscaler(api: client.ApiClient, namespace: str, name: str) -> AutoscalerView | None:
     found = _call(
         f"get horizontalpodautoscaler {namespace}/{name}",
-        lambda: client.AutoscalingV2Api(api).read_namespaced_horizontal_pod_autoscaler(name, namespace),
+        lambda: client.AutoscalingV2Api(api).read_namespaced_horizontal_pod_autoscaler(
+            name, namespace, _request_timeout=REQUEST_TIMEOUT
+        ),
     )
     if found is None:
         return None
@@ -184,7 +193,10 @@ def set_autoscaler_bounds(
     _call(
         f"patch horizontalpodautoscaler {namespace}/{name}",
         lambda: client.AutoscalingV2Api(api).patch_namespaced_horizontal_pod_autoscaler(
-            name, namespace, {"spec": {"minReplicas": minimum, "maxReplicas": maximum}}
+            name,
+            namespace,
+            {"spec": {"minReplicas": minimum, "maxReplicas": maximum}},
+            _request_timeout=REQUEST_TIMEOUT,
         ),
         missing_ok=False,
     )
@@ -193,7 +205,9 @@ def set_autoscaler_bounds(
 def describe_cron_job(api: client.ApiClient, namespace: str, name: str) -> CronJobView | None:
     found: Any = _call(
         f"get cronjob {namespace}/{name}",
-        lambda: client.BatchV1Api(api).read_namespaced_cron_job(name, namespace),
+        lambda: client.BatchV1Api(api).read_namespaced_cron_job(
+            name, namespace, _request_timeout=REQUEST_TIMEOUT
+        ),
     )
     if found is None:
         return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
@@ -120,6 +120,29 @@ def view_instance(raw: Mapping[str, Any]) -> InstanceView:
         created_at=raw.get("InstanceCreateTime"),
         # DescribeDBInstances answers with the tags (TagList), so no ListTagsForResource call.
         tags={str(t.get("Key")): str(t.get("Value", "")) for t in raw.get("TagList") or []},
+    )
+
+
+class PlannedSettings(Protocol):
+    """What the plan wants of a promoted instance (a failover's or a failback's target)."""
+
+    @property
+    def multi_az(self) -> bool: ...
+
+    @property
+    def deletion_protection(self) -> bool: ...
+
+    @property
+    def backup_retention_days(self) -> int: ...
+
+
+def changes_for(view: InstanceView, wanted: PlannedSettings) -> dict[str, Any]:
+    """`modifications_needed` for a target that carries the plan's settings."""
+    return modifications_needed(
+        view,
+        multi_az=wanted.multi_az,
+        deletion_protection=wanted.deletion_protection,
+        backup_retention_days=wanted.backup_retention_days,
     )
 
 

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from operations.clock import Clock, Interrupted, format_seconds
-from operations.errors import ExitCode, Refused, StepFailed
+from operations.clock import Clock, format_seconds
+from operations.errors import Refused
 from operations.progress import Progress
 
 # Outcomes a step can end with.
@@ -133,6 +133,31 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class Ended(Protocol):
+    """What any script's run says about how it ended."""
+
+    started_at: datetime
+    ended_at: datetime | None
+    seconds: float | None
+    outcome: str
+    exit_code: Any
+    message: str
+    next_actions: list[str]
+
+
+def ending_data(run: Ended) -> dict[str, Any]:
+    """The part every report shares: when the run started and ended, and how it ended."""
+    return {
+        "started_at": iso(run.started_at),
+        "ended_at": iso(run.ended_at),
+        "seconds": None if run.seconds is None else round(run.seconds, 3),
+        "outcome": run.outcome,
+        "exit_code": int(run.exit_code),
+        "message": run.message,
+        "next_actions": list(run.next_actions),
+    }
+
+
 def clock_time(moment: datetime | None) -> str:
     return "-" if moment is None else moment.astimezone(UTC).strftime("%H:%M:%SZ")
 
@@ -197,45 +222,3 @@ def write_report(data: dict[str, Any], markdown: str, path: str | Path) -> tuple
     json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     md_path.write_text(markdown if markdown.endswith("\n") else markdown + "\n", encoding="utf-8")
     return json_path, md_path
-
-
-# How a run that changes things (failover, failback) can end other than done.
-REFUSED_OUTCOME = "refused"
-FAILED_OUTCOME = "failed"
-INTERRUPTED = "interrupted"
-
-
-class SettledRun(Protocol):
-    timeline: Timeline
-    outcome: str
-    exit_code: ExitCode
-    message: str
-    next_actions: list[str]
-    ended_at: datetime | None
-    seconds: float | None
-
-
-@contextmanager
-def settled(run: SettledRun, *, clock: Clock, dry_run: bool, command: str, traffic: str) -> Iterator[None]:
-    """End a run however its steps end: a refusal changed nothing, a failed step or Ctrl-C says
-    how to resume (and, if its route step did nothing, where ``traffic`` still goes); its times
-    are set in every case."""
-    try:
-        yield
-    except Refused as exc:
-        run.outcome, run.exit_code = REFUSED_OUTCOME, ExitCode.REFUSED
-        run.message = ("dry run: would refuse: " if dry_run else "refused: ") + str(exc)
-        run.next_actions.append("nothing was changed")
-    except StepFailed as exc:
-        run.outcome, run.exit_code = FAILED_OUTCOME, ExitCode.STEP_FAILED
-        run.message = str(exc)
-        run.next_actions.append(f"fix the cause above, then run again to resume: {command}")
-        if not run.timeline["route"].actions:
-            run.next_actions.append(traffic)
-    except (KeyboardInterrupt, Interrupted):
-        run.outcome, run.exit_code = INTERRUPTED, ExitCode.INTERRUPTED
-        run.message = "interrupted"
-        run.next_actions.append(f"run again to resume: {command}")
-    finally:
-        run.ended_at = clock.now()
-        run.seconds = run.timeline.elapsed()

@@ -147,3 +147,24 @@ def failover_record_problems(records: list[RecordView], name: str, primary_healt
     if not secondaries:
         problems.append(f"record {name} has no SECONDARY failover record to move traffic to")
     return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Route 53 Application Recovery Controller: routing controls, through a cluster's data plane
+
+ON, OFF = "On", "Off"
+
+
+def set_routing_controls(cluster: Any, states: Mapping[str, str]) -> None:
+    """Set routing controls (ARN -> On/Off) in one call, so that a safety rule such as "at least
+    one cell on" is judged on the new states together (Route 53 ARC API,
+    UpdateRoutingControlStates). Idempotent: setting a control to its state changes nothing."""
+    cluster.update_routing_control_states(
+        UpdateRoutingControlStateEntries=[
+            {"RoutingControlArn": arn, "RoutingControlState": state} for arn, state in states.items()
+        ]
+    )
+
+
+def routing_control_state(cluster: Any, arn: str) -> str:
+    return str(cluster.get_routing_control_state(RoutingControlArn=arn)["RoutingControlState"])

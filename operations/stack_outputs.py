@@ -3,18 +3,20 @@
 At 3 a.m. the state backend may live in the failed region, so every script also reads a saved
 copy of ``pulumi stack output --json --show-secrets`` (teams save one after each ``pulumi up``;
 docs/failover.md). Whichever the source, the document is parsed by `continuity.outputs`, and
-anything wrong with it is a `BadInput` naming the file and the field.
+anything wrong with it is a `BadInput` naming the file and the field; the JSON itself is read
+within `continuity.documents`' bounds, so a hostile file is refused before anything walks it.
 """
 
 from __future__ import annotations
 
-import json
 import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from continuity import documents
+from continuity.documents import DocumentError
 from continuity.outputs import Inventory, OutputsError, Promotion, parse_inventory, parse_promotion
 from operations.errors import BadInput
 
@@ -72,9 +74,10 @@ class PulumiCli:
                 "use --outputs FILE with a saved copy if the state backend is unreachable"
             )
         try:
-            return json.loads(result.stdout)
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"pulumi stack output --stack {stack}: not JSON ({exc.msg})") from None
+            where = f"pulumi stack output --stack {stack}"
+            return documents.parse_json(result.stdout, where, documents.OUTPUTS)
+        except DocumentError as exc:
+            raise BadInput(str(exc)) from None
 
     def config_set(self, stack: str, key: str, value: str) -> CliResult:
         return self.run(["config", "set", key, value, "--stack", stack])
@@ -91,17 +94,11 @@ def last_line(text: str) -> str:
 
 
 def read_outputs_file(path: str | Path) -> object:
-    file = Path(path)
+    """A saved outputs document, read within continuity.documents' bounds (size, depth, numbers)."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{file}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{file}: cannot be read ({exc.__class__.__name__})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"{file}: line {exc.lineno}, column {exc.colno}: not JSON ({exc.msg})") from None
+        return documents.read_json(path, documents.OUTPUTS, str(path))
+    except DocumentError as exc:
+        raise BadInput(str(exc)) from None
 
 
 @dataclass(frozen=True)

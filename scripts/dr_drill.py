@@ -4,12 +4,30 @@ report of targets against actuals per tier, the timeline and what to improve.
 
     python scripts/dr_drill.py (--stack NAME | --outputs FILE) [--plan FILE] [--yes]
                                [--failure-time TIME] [--note TEXT ...] [--allow-unknown]
+                               [--deadline DURATION] [--break-lock]
                                [--history LOCATION] [--report FILE] [--json]
 
-Exit status: 0 the failover completed and every objective was met (and readiness was ready), 1 it
-completed with findings, 2 bad input, 3 the failover was refused, 4 a step failed, 130 interrupted.
-The environment is left failed over: return with scripts/failback.py. docs/operations.md is the
-runbook; operations/drill/ holds the steps.
+Runs the readiness check (all of it but the drill's own recency), then the failover of
+scripts/promote_dr.py with --force (the primary is healthy in a drill; it holds the operations lock
+and ends by its deadline like any failover), measures the achieved RTO from --failure-time (default:
+the drill's start) to the DR endpoint's first healthy answer and the RPO from the replica lag at the
+cut, per tier against the plan, and appends the drill to the drill history (readiness reads its
+date). The report (reports/dr-drill-<stack>-<time>.json and .md) has the Gantt timeline and what to
+improve. The environment is left failed over: return with scripts/failback.py.
+
+Exit status:
+  0    the failover completed, every objective was met and readiness was ready
+  1    it completed with findings (an objective missed or not measured, readiness not ready)
+  2    bad input: arguments, the plan, the outputs, AWS credentials (one line on stderr)
+  3    the failover was refused (not confirmed, or another run holds the operations lock)
+  4    a step of the failover failed, or its deadline passed
+  130  interrupted (Ctrl-C): run the same command again to finish the failover
+
+Example:
+  python scripts/dr_drill.py --outputs dr-outputs.json --plan continuity-plan.yaml \\
+      --failure-time 2026-11-23T09:00:00Z --note "paging took 4 minutes"
+
+docs/operations.md is the runbook; operations/drill/ holds the steps.
 """
 
 from __future__ import annotations
@@ -26,11 +44,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from operations.aws import Aws
 from operations.cli import (
+    add_lock_arguments,
     add_outputs_arguments,
     add_report_arguments,
-    ask,
+    confirm_by_name,
     default_report_path,
+    guarded,
     interactive,
+    parse_deadline,
     parse_moment,
     rerun_command,
     run_cli,
@@ -43,7 +64,6 @@ from operations.drill.report import report_data, report_markdown, summary_lines
 from operations.drill.run import DrillOptions, run_drill
 from operations.errors import BadInput
 from operations.failover.report import plan_text
-from operations.failover.run import FailoverRun
 from operations.failover.steps import Timing
 from operations.inputs import add_history_argument, add_plan_argument, history_location, load_inputs
 from operations.progress import progress_for
@@ -75,6 +95,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="do not count readiness checks that could not be measured as a finding",
     )
+    add_lock_arguments(parser)
     add_history_argument(parser)
     add_report_arguments(parser, "dr-drill")
     return parser.parse_args(argv)
@@ -93,7 +114,7 @@ def main(
 ) -> int:
     """The command line; the keyword arguments let tests run it in-process against moto."""
     args = parse_args(argv)
-    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    stdin, stdout, stderr = stdin or sys.stdin, guarded(stdout or sys.stdout), guarded(stderr or sys.stderr)
 
     def run() -> int:
         failure_time = parse_moment(args.failure_time, "--failure-time") if args.failure_time else None
@@ -108,14 +129,8 @@ def main(
         human = stderr if args.json else stdout
         progress = progress_for(human, the_clock)
 
-        def confirm(failover: FailoverRun) -> bool:
-            stderr.write(plan_text(failover) + "\n")
-            answer = ask(
-                f'Drill: type the service name "{promotion.service}" to fail over to {promotion.dr_region}: ',
-                stdin,
-                stderr,
-            )
-            return answer == promotion.service
+        question = f"Drill: type the service name {{service}} to fail over to {promotion.dr_region}"
+        confirm = confirm_by_name(plan_text, promotion.service, question, stdin, stderr)
 
         command = rerun_command("scripts/dr_drill.py", list(argv if argv is not None else sys.argv[1:]))
         try:
@@ -129,6 +144,8 @@ def main(
                     assume_yes=args.yes,
                     allow_unknown=args.allow_unknown,
                     notes=tuple(args.note),
+                    deadline_seconds=parse_deadline(args.deadline) if args.deadline else None,
+                    break_lock=args.break_lock,
                 ),
                 clock=the_clock,
                 progress=progress,

@@ -4,9 +4,22 @@
     python scripts/dr_readiness.py (--stack NAME | --outputs FILE) [--plan FILE] [--history LOCATION]
                                    [--allow-unknown] [--report FILE] [--json]
 
-Exit status: 0 ready (every check passes), 1 not ready (a check failed, or could not be measured:
-unknown counts as not ready unless --allow-unknown), 2 bad input. docs/operations.md explains each
-check; operations/readiness/ holds them.
+Reads the plan and the DR stack's outputs and checks, in both regions, what the plan promises:
+backups on schedule and locked, replicas within their RPO, the DR services at warm capacity, the
+health checks and alarms in place, the last restore test and drill recent enough (from the drill
+history). Changes nothing. The report is
+reports/dr-readiness-<stack>-<time>.json and .md.
+
+Exit status:
+  0    ready: every check passes
+  1    not ready: a check failed, or could not be measured (unknown counts as not ready unless
+       --allow-unknown)
+  2    bad input: arguments, the plan, the outputs, AWS credentials (one line on stderr)
+
+Example:
+  python scripts/dr_readiness.py --outputs dr-outputs.json --plan continuity-plan.yaml
+
+docs/operations.md explains each check; operations/readiness/ holds them.
 """
 
 from __future__ import annotations
@@ -26,6 +39,7 @@ from operations.cli import (
     add_outputs_arguments,
     add_report_arguments,
     default_report_path,
+    guarded,
     run_cli,
     run_script,
     save_report,
@@ -67,7 +81,7 @@ def main(
 ) -> int:
     """The command line; the keyword arguments let tests run it in-process against moto."""
     args = parse_args(argv)
-    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    stdout, stderr = guarded(stdout or sys.stdout), guarded(stderr or sys.stderr)
 
     def run() -> int:
         inputs = load_inputs(

@@ -1,12 +1,21 @@
 #!/usr/bin/env python3
 """Show what a stack would create, without the Pulumi CLI or an AWS account.
 
-    python scripts/preview.py --stack primary|dr [--plan FILE] [--json]
+    python scripts/preview.py --stack primary|dr [--plan FILE] [--config KEY=VALUE ...] [--json]
 
 Runs the real program (`__main__.py`) under Pulumi mocks, with the stack's config from Pulumi.yaml
-and Pulumi.<stack>.yaml (the DR stack is fed the primary's outputs), and prints the tree of
-components and resources with their key settings and the plan item each comes from.
-Exit status: 0, or 2 for bad input (unknown stack, invalid plan, bad config), with one line.
+and Pulumi.<stack>.yaml plus any --config (the DR stack is fed the primary's outputs), and prints
+the tree of components and resources with their key settings and the plan item each comes from,
+then the stack's outputs. With --json, the resources (URN, type, parent, settings) and the outputs
+as JSON, alone on stdout.
+
+Exit status:
+  0    previewed
+  2    bad input: unknown stack, invalid plan, bad config (one line on stderr)
+
+Example:
+  python scripts/preview.py --stack dr
+  python scripts/preview.py --stack primary --plan examples/plans/vapora.yaml --config eksClusterName=vapora
 """
 
 from __future__ import annotations
@@ -22,7 +31,8 @@ from continuity.derive import derive
 from continuity.plan import PlanError, load_plan
 from offline.explain import explain, short_type, tree
 from offline.program import OfflineError, RecordedResource, StackRun, run_program
-from operations.cli import run_script, script_parser
+from offline.stack_state import InputError, config_overrides
+from operations.cli import add_config_argument, run_script, script_parser
 
 
 def _value(value: Any) -> str:
@@ -86,16 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = script_parser("preview.py", __doc__)
     parser.add_argument("--stack", required=True, help="the stack to preview (primary or dr)")
     parser.add_argument("--plan", help="a continuity plan other than the stack's configured one")
+    add_config_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the resources and outputs as JSON")
     args = parser.parse_args(argv)
     try:
-        run = run_program(args.stack, args.plan)
+        run = run_program(args.stack, args.plan, config_overrides=config_overrides(args.config))
         plan_path = run.config.get(f"{run.project}:plan", "continuity-plan.yaml")
         if not Path(plan_path).is_absolute():
             plan_path = str(Path(__file__).resolve().parent.parent / plan_path)
         print(json.dumps(as_data(run, plan_path), indent=2) if args.json else render(run, plan_path))
-    except (OfflineError, PlanError) as err:
-        print(f"preview: {err}", file=sys.stderr)
+    except (OfflineError, PlanError, InputError) as err:
+        print(f"preview: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
     return 0
 

@@ -2,17 +2,38 @@
 """Fail the service over to the DR region: promote, scale, route traffic, record. Safe to re-run.
 
     python scripts/promote_dr.py (--stack NAME | --outputs FILE) [--dry-run] [--force] [--yes]
-                                 [--report FILE] [--json]
+                                 [--deadline DURATION] [--break-lock] [--report FILE] [--json]
 
-Exit status: 0 promoted (or already promoted), 2 bad input, 3 refused by a safety check (nothing
-changed), 4 a step failed (the report says which and what to run next). docs/failover.md is the
-runbook; operations/failover/ holds the steps.
+Reads the DR stack's outputs (from the Pulumi CLI, or a saved `pulumi stack output --json
+--show-secrets` when the state backend is unreachable), checks every target, refuses while the
+primary is healthy (--force: a drill), asks for the service's name (--yes: don't), then, holding
+the operations lock in the DR region's operations bucket: promotes the DR databases and scales the
+DR services at once, moves traffic (already moved by Route 53's health checks when the primary is
+seen down; else by inverting the primary's health check, or by ARC routing controls when the stack
+declares them), and records `promoted: true` on the DR stack. Every step does only what is left,
+so the same command resumes after a failure, a crash or Ctrl-C. The run ends by its deadline
+(default: the longest RTO of the tiers it brings up). It writes a JSON report and a Markdown page
+(reports/promote-dr-<stack>-<time>.json) with the achieved RTO and RPO and an incident update.
+
+Exit status:
+  0    promoted, or already promoted (nothing left to do), or a dry run
+  2    bad input: arguments, the outputs file, AWS credentials (one line on stderr)
+  3    refused, nothing changed: a safety check, no confirmation, or another run holds the
+       operations lock (the message names it and how old it is)
+  4    a step failed, or the deadline passed: the report says which; run the same command again
+  130  interrupted (Ctrl-C): run the same command again to resume
+
+Example:
+  pulumi stack output --stack dr --json --show-secrets > dr-outputs.json   # after every pulumi up
+  python scripts/promote_dr.py --outputs dr-outputs.json --dry-run
+  python scripts/promote_dr.py --outputs dr-outputs.json --deadline 30m
+
+docs/failover.md is the runbook; operations/failover/ holds the steps.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,10 +44,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from operations.aws import Aws
 from operations.cli import (
+    RunbookPresenter,
     add_outputs_arguments,
-    add_report_arguments,
-    ask,
+    add_runbook_arguments,
+    confirm_by_name,
+    guarded,
     interactive,
+    parse_deadline,
+    present,
     rerun_command,
     run_cli,
     run_script,
@@ -34,24 +59,21 @@ from operations.cli import (
 )
 from operations.clock import Clock, SystemClock
 from operations.failover.report import plan_text, report_data, report_markdown, summary_lines
-from operations.failover.run import DRY_RUN, FailoverOptions, FailoverRun, run_failover
+from operations.failover.run import FailoverOptions, run_failover
 from operations.failover.steps import Timing
 from operations.progress import progress_for
-from operations.report import write_report
 from operations.stack_outputs import PulumiCli, load_promotion
 
 PROG = "promote_dr"
+PRESENTER = RunbookPresenter(PROG, "promote-dr", report_data, report_markdown, plan_text, summary_lines)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = script_parser("promote_dr.py", __doc__)
     add_outputs_arguments(parser)
-    parser.add_argument("--dry-run", action="store_true", help="print the plan of actions; change nothing")
-    parser.add_argument(
-        "--force", action="store_true", help="fail over even though the primary looks healthy (a drill)"
+    add_runbook_arguments(
+        parser, "promote-dr", force="fail over even though the primary looks healthy (a drill)"
     )
-    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    add_report_arguments(parser, "promote-dr")
     return parser.parse_args(argv)
 
 
@@ -68,63 +90,49 @@ def main(
 ) -> int:
     """The command line; the keyword arguments let tests run it in-process against moto."""
     args = parse_args(argv)
-    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    stdin, stdout, stderr = stdin or sys.stdin, guarded(stdout or sys.stdout), guarded(stderr or sys.stderr)
 
     def run() -> int:
+        deadline = parse_deadline(args.deadline) if args.deadline else None
         cli = pulumi or PulumiCli()
         promotion = load_promotion(stack=args.stack, outputs_file=args.outputs, pulumi=cli)
         the_clock = clock or SystemClock()
+        command = rerun_command("scripts/promote_dr.py", list(argv if argv is not None else sys.argv[1:]))
         # Human output (progress, plan, summary) on stdout, or on stderr when stdout carries the
         # JSON report; stderr's first line is what went wrong, when something did.
-        human = stderr if args.json else stdout
-        progress = progress_for(human, the_clock)
-
-        def confirm(failover: FailoverRun) -> bool:
-            stderr.write(plan_text(failover) + "\n")
-            answer = ask(
-                f'Type the service name "{promotion.service}" to fail over to {promotion.dr_region}: ',
-                stdin,
-                stderr,
-            )
-            return answer == promotion.service
-
-        command = rerun_command("scripts/promote_dr.py", list(argv if argv is not None else sys.argv[1:]))
+        progress = progress_for(stderr if args.json else stdout, the_clock)
+        question = f"Type the service name {{service}} to fail over to {promotion.dr_region}"
         try:
             failover = run_failover(
                 promotion,
                 aws or Aws(),
-                options=FailoverOptions(dry_run=args.dry_run, force=args.force, assume_yes=args.yes),
+                options=FailoverOptions(
+                    dry_run=args.dry_run,
+                    force=args.force,
+                    assume_yes=args.yes,
+                    deadline_seconds=deadline,
+                    break_lock=args.break_lock,
+                ),
                 clock=the_clock,
                 progress=progress,
-                confirm=confirm if interactive(stdin) else None,
+                confirm=confirm_by_name(plan_text, promotion.service, question, stdin, stderr)
+                if interactive(stdin)
+                else None,
                 pulumi=cli,
                 timing=timing,
                 command=command,
             )
         finally:
             progress.close()
-        data = report_data(failover)
-        paths = None
-        if args.report or failover.outcome != DRY_RUN:
-            stamp = failover.started_at.strftime("%Y%m%dT%H%M%SZ")
-            target = args.report or f"reports/promote-dr-{promotion.stack.replace('/', '-')}-{stamp}.json"
-            try:
-                json_path, md_path = write_report(data, report_markdown(data), target)
-                paths = (str(json_path), str(md_path))
-            except OSError as exc:
-                print(f"{PROG}: could not write the report to {target}: {exc.strerror or exc}", file=stderr)
-        if failover.options.dry_run and failover.plan:
-            print(plan_text(failover), file=human)
-        first, *rest = summary_lines(failover, paths)
-        if failover.exit_code == 0:
-            print(first, file=human)
-        else:
-            print(f"{PROG}: {first}", file=stderr)
-        if rest:
-            print("\n".join(rest), file=human)
-        if args.json:
-            print(json.dumps(data, indent=2), file=stdout)
-        return int(failover.exit_code)
+        return present(
+            failover,
+            PRESENTER,
+            stack=promotion.stack,
+            report=args.report,
+            as_json=args.json,
+            stdout=stdout,
+            stderr=stderr,
+        )
 
     return run_cli(run, PROG, stderr)
 

@@ -9,12 +9,26 @@ against the tier's RTO, and delete the scratch; the result goes into the drill h
 rds: a scratch instance from the automated backups (replicated ones in DR). s3: the newest objects
 (--sample, 5 by default) copied from their versions into a scratch bucket and compared by SHA-256.
 kubernetes: the newest dump, checked against its SHA-256, loaded by the plan's restore_command in a
-restore Job into a scratch namespace. Only what carries this run's tag is ever deleted.
+restore Job into a scratch namespace. The scratch is tagged with the run's token and only what
+carries it is ever deleted, whatever happened before (Ctrl-C included). --verify runs a shell command
+with the scratch in its environment (rds: RESTORE_ENDPOINT, RESTORE_PORT, RESTORE_DB_INSTANCE, and
+PGHOST/PGPORT or MYSQL_HOST/MYSQL_TCP_PORT; s3: RESTORE_BUCKET, RESTORE_KEYS; kubernetes:
+RESTORE_NAMESPACE, RESTORE_CONTEXT). The report is reports/restore-test-<stack>-<time>.json and .md.
 
-Exit status: 0 passed, 1 a finding (the restore failed or was slower than the RTO, a checksum did not
-match, or the verification failed), 2 bad input, 4 a step failed (an AWS or Kubernetes error, or the
-scratch could not be deleted: the report gives the command that deletes it), 130 interrupted (after
-deleting it). docs/operations.md is the runbook; operations/restore/ holds the steps.
+Exit status:
+  0    passed
+  1    a finding: the restore failed or was slower than the RTO, a checksum did not match, or the
+       verification failed
+  2    bad input: arguments, the plan, the outputs, AWS credentials (one line on stderr)
+  4    a step failed (an AWS or Kubernetes error, or the scratch could not be deleted: the report
+       gives the command that deletes it)
+  130  interrupted (after deleting the scratch)
+
+Example:
+  python scripts/restore_test.py --outputs dr-outputs.json --plan continuity-plan.yaml \\
+      --data-item database --region dr --verify "psql -c 'select count(*) from orders'"
+
+docs/operations.md is the runbook; operations/restore/ holds the steps.
 """
 
 from __future__ import annotations
@@ -35,6 +49,7 @@ from operations.cli import (
     add_outputs_arguments,
     add_report_arguments,
     default_report_path,
+    guarded,
     parse_moment,
     run_cli,
     run_script,
@@ -136,7 +151,7 @@ def main(
 ) -> int:
     """The command line; the keyword arguments let tests run it in-process against moto."""
     args = parse_args(argv)
-    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    stdout, stderr = guarded(stdout or sys.stdout), guarded(stderr or sys.stderr)
 
     def run() -> int:
         point = parse_moment(args.point_in_time, "--point-in-time") if args.point_in_time else None

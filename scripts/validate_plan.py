@@ -7,9 +7,16 @@ For each valid plan: every derived setting, each data item's worst-case loss per
 tier's RPO, each tier's fastest recovery beside its RTO, and warnings for promises the architecture
 cannot keep (an RTO below the fastest recovery, an RPO below what the item's store can deliver).
 
-Exit status: 0 when every plan is valid, 2 when any is not (each problem on its own line, naming
-the file and the field). With --strict (what CI runs) a warning fails the plan too. Nothing here
-touches AWS.
+Reads each plan within bounds (size, nesting, YAML aliases, numbers: continuity/documents.py) and
+checks it against the format of docs/plan.md. Nothing here touches AWS.
+
+Exit status:
+  0    every plan is valid (with --strict, what CI runs: and has no warning)
+  2    a plan is not, or with --strict has a warning (each problem on its own line, naming the
+       file and the field)
+
+Example:
+  python scripts/validate_plan.py continuity-plan.yaml examples/plans/*.yaml --strict
 """
 
 from __future__ import annotations

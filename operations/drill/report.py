@@ -8,7 +8,7 @@ from typing import Any
 
 from operations.drill.measure import bars, gantt
 from operations.drill.run import DrillRun
-from operations.report import duration, iso, md_table
+from operations.report import duration, ending_data, iso, md_table
 
 REPORT_FORMAT = 1
 
@@ -26,13 +26,7 @@ def report_data(run: DrillRun) -> dict[str, Any]:
         "stack": run.inventory.stack,
         "primary_region": run.inventory.primary_region,
         "dr_region": run.inventory.dr_region,
-        "started_at": iso(run.started_at),
-        "ended_at": iso(run.ended_at),
-        "seconds": None if run.seconds is None else round(run.seconds, 3),
-        "outcome": run.outcome,
-        "exit_code": int(run.exit_code),
-        "message": run.message,
-        "next_actions": list(run.next_actions),
+        **ending_data(run),
         "failure_time": iso(run.failure_time),
         "healthy_at": iso(run.healthy_at),
         "rto": {

@@ -30,13 +30,14 @@ from operations.clock import Clock, Interrupted
 from operations.drill.measure import TierResult, achieved_rto, improvements, tier_results
 from operations.errors import ExitCode
 from operations.failover.report import report_data as failover_report_data
-from operations.failover.run import PROMOTED, Confirm, FailoverOptions, FailoverRun, run_failover
+from operations.failover.run import PROMOTED, FailoverOptions, FailoverRun, run_failover
 from operations.failover.steps import Timing
 from operations.history import DRILL, HistoryLocation, append_entry
 from operations.progress import Nested, Progress
 from operations.readiness.report import report_data as readiness_report_data
 from operations.readiness.run import READY, ReadinessRun, run_readiness
 from operations.report import DONE, FAILED, NOT_RUN, SKIPPED, Timeline, iso
+from operations.runbook import Confirm
 from operations.stack_outputs import PulumiCli
 
 STEPS = [
@@ -56,6 +57,8 @@ class DrillOptions:
     assume_yes: bool = False
     allow_unknown: bool = False
     notes: tuple[str, ...] = ()
+    deadline_seconds: float | None = None  # the failover's (operations.runbook)
+    break_lock: bool = False
 
 
 @dataclass
@@ -140,7 +143,12 @@ def run_drill(
             run.failover = run_failover(
                 promotion,
                 aws,
-                options=FailoverOptions(force=True, assume_yes=options.assume_yes),
+                options=FailoverOptions(
+                    force=True,
+                    assume_yes=options.assume_yes,
+                    deadline_seconds=options.deadline_seconds,
+                    break_lock=options.break_lock,
+                ),
                 clock=clock,
                 progress=Nested(progress, "failover"),
                 confirm=confirm,

@@ -22,11 +22,11 @@ from continuity.plan import Plan
 from operations.aws import arn_account
 from operations.cloudwatch import LagReading
 from operations.ecs import ScalableTargetView, ServiceView
-from operations.rds import FAILBACK_SOURCE_TAG, IDENTIFIER_MAX, InstanceView, modifications_needed
+from operations.rds import FAILBACK_SOURCE_TAG, IDENTIFIER_MAX, InstanceView, changes_for
 from operations.route53 import HealthCheckView
+from operations.runbook import PROMOTED_KEY, PlannedAction
 from operations.stack_outputs import config_set_command
 
-PROMOTED_KEY = "promoted"
 RETIRED_INFIX = "-old-"
 # A ReplicaLag datapoint is a one-minute aggregate: one stamped up to a minute before the replica
 # existed can still describe it.
@@ -174,13 +174,7 @@ class DatabaseState:
     def pending_changes(self) -> dict[str, object]:
         if self.primary is None or self.phase is not Phase.PROMOTED:
             return {}
-        t = self.target
-        return modifications_needed(
-            self.primary,
-            multi_az=t.multi_az,
-            deletion_protection=t.deletion_protection,
-            backup_retention_days=t.backup_retention_days,
-        )
+        return changes_for(self.primary, self.target)
 
     @property
     def done(self) -> bool:
@@ -282,14 +276,6 @@ class Assessment:
 
 # ---------------------------------------------------------------------------------------------
 # What is left to do
-
-
-@dataclass(frozen=True)
-class PlannedAction:
-    step: str
-    target: str
-    text: str
-    mutating: bool
 
 
 def plan_actions(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from operations.failback.run import ALREADY_FAILED_BACK, DRY_RUN, FAILED_BACK, NOT_FAILED_OVER, FailbackRun
-from operations.report import clock_time, duration, iso, md_table, steps_markdown
+from operations.failback.run import ALREADY_FAILED_BACK, FAILED_BACK, NOT_FAILED_OVER, FailbackRun
+from operations.report import clock_time, duration, md_table, steps_markdown
+from operations.runbook import DRY_RUN, lock_markdown, run_data
+from operations.runbook import plan_text as runbook_plan_text
 
 REPORT_FORMAT = 1
 
@@ -55,36 +57,27 @@ def status_update(run: FailbackRun) -> dict[str, Any]:
 
 def report_data(run: FailbackRun) -> dict[str, Any]:
     p = run.promotion
-    return {
-        "report": "failback",
-        "format": REPORT_FORMAT,
-        "service": p.service,
-        "stack": p.stack,
-        "primary_region": p.primary_region,
-        "dr_region": p.dr_region,
-        "mode": "dry run" if run.options.dry_run else "failback",
-        "command": run.command,
-        "started_at": iso(run.started_at),
-        "ended_at": iso(run.ended_at),
-        "seconds": None if run.seconds is None else round(run.seconds, 3),
-        "outcome": run.outcome,
-        "exit_code": int(run.exit_code),
-        "message": run.message,
-        "next_actions": list(run.next_actions),
-        "safety": None
+    data = run_data(
+        run,
+        report="failback",
+        fmt=REPORT_FORMAT,
+        mode="dry run" if run.options.dry_run else "failback",
+        safety=None
         if run.safety is None
         else {
             "proceed": run.safety.proceed,
             "summary": run.safety.summary,
             "evidence": list(run.safety.evidence),
         },
+    )
+    return {
+        **data,
+        "service": p.service,
+        "stack": p.stack,
+        "primary_region": p.primary_region,
+        "dr_region": p.dr_region,
         "rpo": rpo_data(run),
         "dns": {"record_name": p.dns.record_name, "primary_health_check_id": p.dns.primary_health_check_id},
-        "steps": [s.as_data() for s in run.steps],
-        "plan": [
-            {"step": a.step, "target": a.target, "action": a.text, "changes_aws": a.mutating}
-            for a in run.plan
-        ],
         "status_update": status_update(run),
     }
 
@@ -104,6 +97,7 @@ def report_markdown(data: dict[str, Any]) -> str:
                 ["Outcome", f"{data['outcome']} (exit {data['exit_code']})"],
                 ["Message", data["message"]],
                 ["Safety", data["safety"]["summary"] if data["safety"] else "-"],
+                ["Deadline", duration(data["deadline_seconds"])],
             ],
         ),
         "",
@@ -130,6 +124,7 @@ def report_markdown(data: dict[str, Any]) -> str:
         "",
     ]
     out += steps_markdown(data["steps"])
+    out += lock_markdown(data)
     if data["plan"] and data["mode"] == "dry run":
         out += ["## Plan", "", *[f"- {a['step']}: {a['action']}" for a in data["plan"]], ""]
     out += ["## Status update (ready to send)", "", "```text", data["status_update"]["text"], "```", ""]
@@ -138,12 +133,9 @@ def report_markdown(data: dict[str, Any]) -> str:
 
 def plan_text(run: FailbackRun) -> str:
     p = run.promotion
-    lines = [f"Failback of {p.service} from {p.dr_region} to {p.primary_region} (stack {p.stack}):"]
-    numbers = {key: rec.number for key, rec in run.timeline.steps.items()}
-    lines += [f"  {numbers[a.step]} {a.step:<9} {a.text}" for a in run.plan]
-    if run.safety is not None:
-        lines.append(f"Safety: {run.safety.summary}")
-    return "\n".join(lines)
+    return runbook_plan_text(
+        run, f"Failback of {p.service} from {p.dr_region} to {p.primary_region} (stack {p.stack}):"
+    )
 
 
 def summary_lines(data: dict[str, Any]) -> list[str]:

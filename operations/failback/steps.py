@@ -1,9 +1,11 @@
 """The failback's AWS work: read where things stand, re-create the primary databases, wait for them
-to catch up, route traffic back, scale DR down to warm, record.
+to catch up, scale DR down to warm (routing back is operations.traffic, recording
+operations.runbook's record step).
 
 Each function re-reads what it acts on and does only what is left, so a re-run after a crash or a
 failure picks up where things stand. Databases and health checks are read and changed in the
-regions named beside each call; the promotion itself is the failover's `promote_database`.
+regions named beside each call; the promotion itself is the failover's `promote_database`. Every
+wait is bounded by its own timeout and the run's deadline (``Context.wait``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from continuity.outputs import Inventory, Promotion, ServiceTarget
 from continuity.plan import Plan
 from operations import cloudwatch, ecs, rds, route53
 from operations.aws import Aws, describe_error
-from operations.clock import Clock, poll_until
+from operations.clock import Clock
 from operations.errors import StepFailed
 from operations.failback.checks import (
     Assessment,
@@ -33,10 +35,8 @@ from operations.failback.checks import (
 )
 from operations.failback.safety import PrimaryService
 from operations.failover.steps import Timing, promote_database
+from operations.runbook import Context, Did, State
 from operations.tasks import run_all
-
-State = Callable[[str], None]
-Did = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -138,17 +138,17 @@ def read_primary_services(plan: Plan, inventory: Inventory, aws: Aws) -> list[Pr
 
 def replicate_database(
     promotion: Promotion,
-    plan: Plan,
     target: FailbackTarget,
     *,
-    aws: Aws,
-    clock: Clock,
+    plan: Plan,
+    ctx: Context,
     timing: Timing,
     state: State,
     did: Did,
     now: datetime,
 ) -> str | None:
     """Returns the name the old primary was given, when this call renamed it."""
+    aws, clock = ctx.aws, ctx.clock
     primary_rds = aws.client("rds", promotion.primary_region)
     dr_rds = aws.client("rds", promotion.dr_region)
     current = _database(promotion, aws, clock, target)
@@ -159,28 +159,24 @@ def replicate_database(
         state(f"{ident}: renaming the old primary to {retired}")
         rds.rename_instance(primary_rds, ident, retired)
         did(f"renamed the old primary {ident} to {retired} (kept with its data and protection)")
-        poll_until(
+        ctx.wait(
             lambda: rds.describe_instance(primary_rds, ident),
             lambda view: view is None,
-            clock=clock,
-            timeout=timing.database_timeout,
-            interval=timing.poll_seconds,
+            limit=timing.database_timeout,
             what=f"the name {ident} to be free",
             describe=lambda view: "in use" if view is not None else "free",
-            on_state=lambda text: state(f"{ident}: {text}"),
+            state=lambda text: state(f"{ident}: {text}"),
         )
         current = _database(promotion, aws, clock, target)
     if current.phase is Phase.FREE:
         # The source must be available (a Multi-AZ conversion after the failover may still run).
-        source = poll_until(
+        source = ctx.wait(
             lambda: rds.describe_instance(dr_rds, target.dr_identifier),
             lambda view: view is None or view.status == rds.AVAILABLE or view.broken,
-            clock=clock,
-            timeout=timing.database_timeout,
-            interval=timing.poll_seconds,
+            limit=timing.database_timeout,
             what=f"{target.dr_identifier} to be available",
             describe=lambda view: "not found" if view is None else view.status,
-            on_state=lambda text: state(f"{target.dr_identifier}: {text}"),
+            state=lambda text: state(f"{target.dr_identifier}: {text}"),
         )
         if source is None or source.broken or source.dbi_resource_id is None:
             raise StepFailed(
@@ -201,15 +197,13 @@ def replicate_database(
             did(f"created {ident} in {promotion.primary_region}, a read replica of {target.dr_arn}")
     elif current.phase not in (Phase.BUSY_REPLICA, Phase.REPLICA, Phase.PROMOTING, Phase.PROMOTED):
         raise StepFailed("; ".join(current.problems) or f"{ident}: {current.phase.value}")
-    view = poll_until(
+    view = ctx.wait(
         lambda: rds.describe_instance(primary_rds, ident),
         lambda v: v is not None and (v.status == rds.AVAILABLE or v.broken),
-        clock=clock,
-        timeout=timing.database_timeout,
-        interval=timing.poll_seconds,
+        limit=timing.database_timeout,
         what=ident,
         describe=lambda v: "not listed yet" if v is None else v.describe(),
-        on_state=lambda text: state(f"{ident}: {text}"),
+        state=lambda text: state(f"{ident}: {text}"),
     )
     assert view is not None
     if view.broken:
@@ -226,8 +220,7 @@ def catch_up(
     promotion: Promotion,
     target: FailbackTarget,
     *,
-    aws: Aws,
-    clock: Clock,
+    ctx: Context,
     timing: FailbackTiming,
     state: State,
     force: bool,
@@ -235,6 +228,7 @@ def catch_up(
     """The replica's lag once it is within the RPO (the data at risk when it is promoted); None
     when it is promoted already. With ``force``, a lag that cannot be measured does not hold it
     up; a measured lag above the RPO always does."""
+    aws, clock = ctx.aws, ctx.clock
     primary_rds = aws.client("rds", promotion.primary_region)
     view = rds.describe_instance(primary_rds, target.identifier)
     if view is None:
@@ -250,15 +244,13 @@ def catch_up(
         ok, _ = caught_up(lag, created, target.rpo_seconds)
         return ok or (force and lag.seconds is None)
 
-    lag = poll_until(
+    lag = ctx.wait(
         fetch,
         done,
-        clock=clock,
-        timeout=timing.catchup_timeout,
-        interval=timing.poll_seconds,
+        limit=timing.catchup_timeout,
         what=f"{target.identifier} to catch up",
         describe=lambda lag: caught_up(lag, created, target.rpo_seconds)[1],
-        on_state=lambda text: state(f"{target.identifier}: {text}"),
+        state=lambda text: state(f"{target.identifier}: {text}"),
     )
     state(f"{target.identifier}: {caught_up(lag, created, target.rpo_seconds)[1]}")
     return lag
@@ -284,92 +276,10 @@ def promote(
     promotion: Promotion,
     target: FailbackTarget,
     *,
-    aws: Aws,
-    clock: Clock,
+    ctx: Context,
     timing: Timing,
     state: State,
     did: Did,
 ) -> None:
     back = reversed_promotion(promotion, [target])
-    promote_database(back, back.databases[0], aws=aws, clock=clock, timing=timing, state=state, did=did)
-
-
-# ---------------------------------------------------------------------------------------------
-# Step 6: route traffic back
-
-
-def route_back(
-    promotion: Promotion, *, aws: Aws, clock: Clock, timing: Timing, state: State, did: Did
-) -> list[str]:
-    dns = promotion.dns
-    r53 = aws.route53()
-    check = route53.get_health_check(r53, dns.primary_health_check_id)
-    if check is None:
-        raise StepFailed(f"Route 53 health check {dns.primary_health_check_id} (primary) not found")
-    if check.inverted:
-        state("un-inverting the primary health check")
-        route53.invert_health_check(r53, dns.primary_health_check_id, inverted=False)
-        did(
-            f"moved {dns.record_name} back to {promotion.primary_region}: un-inverted the primary's Route 53 "
-            f"health check {dns.primary_health_check_id}, so DNS answers with the PRIMARY record"
-        )
-    verdict = poll_until(
-        lambda: route53.health_status(r53, dns.primary_health_check_id),
-        lambda v: v.healthy is True,
-        clock=clock,
-        timeout=timing.dns_timeout,
-        interval=timing.poll_seconds,
-        what=f"Route 53 health check {dns.primary_health_check_id} (primary)",
-        describe=lambda v: v.describe(),
-        on_state=lambda text: state(f"primary endpoint: {text}"),
-    )
-    return [
-        f"primary endpoint: {verdict.describe()}",
-        f"Route 53 answers with the primary record within about {check.switch_seconds}s; resolvers follow "
-        "within the record's TTL",
-    ]
-
-
-# ---------------------------------------------------------------------------------------------
-# Step 7: DR services back to warm
-
-
-def scale_to_warm(
-    promotion: Promotion,
-    target: ServiceTarget,
-    *,
-    aws: Aws,
-    clock: Clock,
-    timing: Timing,
-    state: State,
-    did: Did,
-) -> None:
-    warm = target.warm_desired_count
-    client = aws.client("ecs", promotion.dr_region)
-    if target.scalable_target is not None:
-        autoscaling = aws.client("application-autoscaling", promotion.dr_region)
-        scaling = ecs.describe_scalable_target(autoscaling, target.scalable_target)
-        if scaling is None:
-            raise StepFailed(f"autoscaling target {target.scalable_target} is not registered")
-        if scaling.minimum > warm:
-            # The floor first, or autoscaling would hold the service above warm capacity.
-            ecs.set_scaling_bounds(autoscaling, target.scalable_target, warm, scaling.maximum)
-            did(f"lowered the autoscaling minimum of {target.name} from {scaling.minimum} to {warm}")
-    view = ecs.describe_service(client, target.cluster, target.service)
-    if view is None:
-        raise StepFailed(f"service {target.service} not found in cluster {target.cluster}")
-    if view.desired > warm:
-        ecs.set_desired_count(client, target.cluster, target.service, warm)
-        did(f"scaled {target.name} in {promotion.dr_region} from {view.desired} back to {warm} tasks (warm)")
-    final = poll_until(
-        lambda: ecs.describe_service(client, target.cluster, target.service),
-        lambda v: v is None or v.steady_at(warm) or v.rollout_state == "FAILED",
-        clock=clock,
-        timeout=timing.service_timeout,
-        interval=timing.poll_seconds,
-        what=f"service {target.name}",
-        describe=lambda v: "not found" if v is None else v.describe(),
-        on_state=lambda text: state(f"{target.name}: {text}"),
-    )
-    if final is None or not final.steady_at(warm):
-        raise StepFailed(f"service {target.name}: {'gone' if final is None else final.describe()}")
+    promote_database(back, back.databases[0], ctx=ctx, timing=timing, state=state, did=did)

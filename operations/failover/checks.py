@@ -18,11 +18,10 @@ from operations.aws import arn_region
 from operations.cloudwatch import LagReading
 from operations.ecs import ScalableTargetView, ServiceView, resource_id_for
 from operations.kubernetes import AutoscalerView, DeploymentView
-from operations.rds import InstanceView, ReplicatedBackups, modifications_needed
+from operations.rds import InstanceView, ReplicatedBackups, changes_for
 from operations.route53 import HealthCheckView, RecordView, failover_record_problems
+from operations.runbook import PROMOTED_KEY, PlannedAction
 from operations.stack_outputs import config_set_command
-
-PROMOTED_KEY = "promoted"  # the DR stack's config key (continuity/stack_config.py)
 
 
 def input_problems(promotion: Promotion) -> list[str]:
@@ -154,13 +153,7 @@ class DatabaseState:
     def pending_changes(self) -> dict[str, object]:
         if self.instance is None:
             return {}
-        t = self.target
-        return modifications_needed(
-            self.instance,
-            multi_az=t.multi_az,
-            deletion_protection=t.deletion_protection,
-            backup_retention_days=t.backup_retention_days,
-        )
+        return changes_for(self.instance, self.target)
 
     @property
     def done(self) -> bool:
@@ -298,14 +291,6 @@ class Assessment:
 # What is left to do
 
 
-@dataclass(frozen=True)
-class PlannedAction:
-    step: str  # promote | scale | route | record
-    target: str
-    text: str
-    mutating: bool  # changes AWS (waits and checks do not)
-
-
 def _change_text(changes: Mapping[str, object]) -> str:
     return ", ".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in changes.items())
 
@@ -420,7 +405,18 @@ def plan_actions(
     actions += [a for s in assessment.services for a in _service_actions(s)]
     actions += [a for k in assessment.kubernetes for a in _kubernetes_actions(k)]
     dns = assessment.dns
-    if not dns.inverted:
+    controls = promotion.dns.routing_controls
+    if controls is not None:
+        actions.append(
+            PlannedAction(
+                "route",
+                controls.dr_arn,
+                f"update_routing_control_states: {controls.dr_arn} On, {controls.primary_arn} Off, "
+                f"through the first of {len(controls.cluster_endpoints)} ARC cluster endpoints that answers",
+                True,
+            )
+        )
+    elif not dns.inverted:
         actions.append(
             PlannedAction(
                 "route",

@@ -13,15 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from operations.clock import format_seconds
-from operations.failover.run import (
-    ALREADY_PROMOTED,
-    DRY_RUN,
-    PROMOTED,
-    FailoverRun,
-)
+from operations.failover.run import ALREADY_PROMOTED, PROMOTED, FailoverRun
+from operations.failover.safety import SafetyDecision
 from operations.report import (
-    FAILED_OUTCOME,
-    REFUSED_OUTCOME,
     clock_time,
     duration,
     iso,
@@ -29,6 +23,8 @@ from operations.report import (
     plus,
     steps_markdown,
 )
+from operations.runbook import DRY_RUN, FAILED_OUTCOME, REFUSED_OUTCOME, lock_markdown, run_data
+from operations.runbook import plan_text as runbook_plan_text
 
 REPORT_FORMAT = 1
 # How soon the next update is promised: sooner while the service is still down.
@@ -145,7 +141,7 @@ def incident_update(run: FailoverRun) -> dict[str, Any]:
     else:
         impact = f"Major: {p.service} is unavailable while {p.primary_region} is down"
     actions = [f"{clock_time(s.ended_at)} {a}" for s in run.steps for a in s.actions if s.key != "safety"]
-    safety = run.safety
+    safety = run.safety if isinstance(run.safety, SafetyDecision) else None
     if safety is not None and safety.primary_down:
         down = "; ".join(e for e in safety.evidence if "unhealthy" in e or ": ALARM" in e)
         actions.insert(0, f"{clock_time(run.started_at)} confirmed {p.primary_region} is down ({down})")
@@ -182,31 +178,28 @@ def incident_update(run: FailoverRun) -> dict[str, Any]:
 
 def report_data(run: FailoverRun) -> dict[str, Any]:
     p = run.promotion
+    safety = run.safety if isinstance(run.safety, SafetyDecision) else None
+    data = run_data(
+        run,
+        report="promote_dr",
+        fmt=REPORT_FORMAT,
+        mode=run.mode,
+        safety=None
+        if safety is None
+        else {
+            "proceed": safety.proceed,
+            "primary_down": safety.primary_down,
+            "summary": safety.summary,
+            "evidence": list(safety.evidence),
+        },
+    )
     return {
-        "report": "promote_dr",
-        "format": REPORT_FORMAT,
+        **data,
         "service": p.service,
         "stack": p.stack,
         "strategy": p.strategy,
         "primary_region": p.primary_region,
         "dr_region": p.dr_region,
-        "mode": run.mode,
-        "command": run.command,
-        "started_at": iso(run.started_at),
-        "ended_at": iso(run.ended_at),
-        "seconds": None if run.seconds is None else round(run.seconds, 3),
-        "outcome": run.outcome,
-        "exit_code": int(run.exit_code),
-        "message": run.message,
-        "next_actions": list(run.next_actions),
-        "safety": None
-        if run.safety is None
-        else {
-            "proceed": run.safety.proceed,
-            "primary_down": run.safety.primary_down,
-            "summary": run.safety.summary,
-            "evidence": list(run.safety.evidence),
-        },
         "rto": rto_data(run),
         "rpo": rpo_data(run),
         "dns": {
@@ -214,12 +207,8 @@ def report_data(run: FailoverRun) -> dict[str, Any]:
             "primary_health_check_id": p.dns.primary_health_check_id,
             "dr_health_check_id": p.dns.dr_health_check_id,
             "switch_seconds": run.switch_seconds,
+            "traffic_moved_by": run.traffic_path,
         },
-        "steps": [s.as_data() for s in run.steps],
-        "plan": [
-            {"step": a.step, "target": a.target, "action": a.text, "changes_aws": a.mutating}
-            for a in run.plan
-        ],
         "incident_update": incident_update(run),
     }
 
@@ -245,6 +234,8 @@ def report_markdown(data: dict[str, Any]) -> str:
                 ["Took", duration(data["seconds"])],
                 ["Outcome", f"{data['outcome']} (exit {data['exit_code']})"],
                 ["Message", data["message"]],
+                ["Traffic moved by", data["dns"]["traffic_moved_by"] or "-"],
+                ["Deadline", duration(data["deadline_seconds"])],
             ],
         ),
         "",
@@ -295,6 +286,7 @@ def report_markdown(data: dict[str, Any]) -> str:
         "",
     ]
     out += steps_markdown(data["steps"])
+    out += lock_markdown(data)
     if data["plan"] and data["mode"] == "dry run":
         out += ["## Plan", "", *[f"- {a['step']}: {a['action']}" for a in data["plan"]], ""]
     out += ["## Incident update (ready to send)", "", "```text", data["incident_update"]["text"], "```", ""]
@@ -304,19 +296,14 @@ def report_markdown(data: dict[str, Any]) -> str:
 def plan_text(run: FailoverRun) -> str:
     """The plan of actions, as printed for a dry run and before the confirmation prompt."""
     p = run.promotion
-    lines = [f"Failover of {p.service} from {p.primary_region} to {p.dr_region} (stack {p.stack}):"]
-    numbers = {key: rec.number for key, rec in run.timeline.steps.items()}
-    for action in run.plan:
-        lines.append(f"  {numbers[action.step]} {action.step:<8} {action.text}")
-    if run.safety is not None:
-        lines.append(f"Safety: {run.safety.summary}")
-    return "\n".join(lines)
+    return runbook_plan_text(
+        run, f"Failover of {p.service} from {p.primary_region} to {p.dr_region} (stack {p.stack}):"
+    )
 
 
-def summary_lines(run: FailoverRun, report_paths: tuple[str, str] | None) -> list[str]:
-    data = report_data(run)
-    lines = [run.message]
-    if run.outcome == PROMOTED:
+def summary_lines(data: dict[str, Any]) -> list[str]:
+    lines = [data["message"]]
+    if data["outcome"] == PROMOTED:
         rto, rpo = data["rto"], data["rpo"]
         lines.append(
             f"RTO: {duration(rto['achieved_seconds'])} (objective {duration(rto['objective_seconds'])}: "
@@ -327,7 +314,5 @@ def summary_lines(run: FailoverRun, report_paths: tuple[str, str] | None) -> lis
                 for d in rpo["databases"]
             )
         )
-    lines += [f"Next: {a}" for a in run.next_actions]
-    if report_paths is not None:
-        lines.append(f"Report: {report_paths[0]} and {report_paths[1]}")
+    lines += [f"Next: {a}" for a in data["next_actions"]]
     return lines

@@ -1,8 +1,10 @@
-"""The failover's AWS work: read the live state, promote, scale, route, record.
+"""The failover's AWS work: read the live state, promote, scale (routing is operations.traffic,
+recording operations.runbook's record step).
 
 Each function re-reads what it acts on and does only what is still needed, so any of them can be
 run again after a crash or a failure. They report progress through a ``state`` callback and
-return what they did, in the past tense, for the report.
+return what they did, in the past tense, for the report. Every wait is bounded by its own
+timeout, the tier's RTO and the run's deadline (``Context.wait``).
 
 Where each call goes: RDS, ECS, Application Auto Scaling and the replica's CloudWatch metric are
 in the DR region; Route 53 is global (its control plane is us-east-1); the primary health alarm
@@ -20,10 +22,9 @@ from typing import Any
 from continuity.outputs import DatabaseTarget, KubernetesServiceTarget, Promotion, ServiceTarget
 from operations import cloudwatch, ecs, kubernetes, rds, route53
 from operations.aws import Aws, describe_error, is_unreachable
-from operations.clock import Clock, poll_until
+from operations.clock import Clock
 from operations.errors import StepFailed
 from operations.failover.checks import (
-    PROMOTED_KEY,
     Assessment,
     DatabaseState,
     DnsState,
@@ -31,11 +32,9 @@ from operations.failover.checks import (
     ServiceState,
 )
 from operations.failover.safety import SafetySignals
-from operations.stack_outputs import PulumiCli, config_set_command, last_line
+from operations.runbook import Context, Did, State
 from operations.tasks import run_all
-
-State = Callable[[str], None]  # progress: what a target is doing now
-Did = Callable[[str], None]  # the report: a change made, in the past tense, as soon as it is made
+from operations.traffic import CONTROL_PLANE_ATTEMPTS
 
 
 @dataclass(frozen=True)
@@ -102,13 +101,21 @@ def _kubernetes_state(
     return KubernetesServiceState(target, cluster, deployment, autoscaler)
 
 
-def _dns_state(promotion: Promotion, aws: Aws, concurrent: bool) -> DnsState:
+def _dns_state(promotion: Promotion, aws: Aws, concurrent: bool, budget: int) -> DnsState:
     dns = promotion.dns
     r53 = aws.route53()
+
+    def bounded(read: Callable[[], Any]) -> Callable[[], Any]:
+        def call() -> Any:
+            with aws.budget(budget):
+                return read()
+
+        return call
+
     reads: dict[str, Callable[[], Any]] = {
-        "primary": lambda: route53.get_health_check(r53, dns.primary_health_check_id),
-        "dr": lambda: route53.get_health_check(r53, dns.dr_health_check_id),
-        "records": lambda: route53.records_named(r53, dns.zone_id, dns.record_name),
+        "primary": bounded(lambda: route53.get_health_check(r53, dns.primary_health_check_id)),
+        "dr": bounded(lambda: route53.get_health_check(r53, dns.dr_health_check_id)),
+        "records": bounded(lambda: route53.records_named(r53, dns.zone_id, dns.record_name)),
     }
     results = run_all(reads, concurrent=concurrent)
     unknowns = []
@@ -132,13 +139,14 @@ def _dns_state(promotion: Promotion, aws: Aws, concurrent: bool) -> DnsState:
 
 def assess(
     promotion: Promotion,
-    aws: Aws,
-    clock: Clock,
+    ctx: Context,
     *,
-    concurrent: bool = True,
     clusters: kubernetes.Clusters | None = None,
 ) -> Assessment:
-    """Read every target's live state, all at once. An error reading the DR region fails the step."""
+    """Read every target's live state, all at once. An error reading the DR region fails the step;
+    Route 53, whose control plane may be down with the primary, gets a short budget and counts as
+    unknown when it does not answer."""
+    aws, clock, concurrent = ctx.aws, ctx.clock, ctx.concurrent
     reads: dict[str, Callable[[], DatabaseState | ServiceState | KubernetesServiceState | DnsState]] = {}
     for i, db in enumerate(promotion.databases):
         reads[f"db{i}"] = partial(_database_state, promotion, aws, clock, db)
@@ -150,7 +158,7 @@ def assess(
         api.api(promotion.kubernetes.context)  # no context for the cluster is bad input, before any read
         for i, target in enumerate(deployments):
             reads[f"k8s{i}"] = partial(_kubernetes_state, promotion, api, target)
-    reads["dns"] = partial(_dns_state, promotion, aws, concurrent)
+    reads["dns"] = partial(_dns_state, promotion, aws, concurrent, CONTROL_PLANE_ATTEMPTS)
     results = run_all(reads, concurrent=concurrent, interrupt=clock.interrupt)
     failed = [o.error for o in results.values() if o.error is not None]
     if failed:
@@ -174,14 +182,20 @@ def assess(
 # Step 2: safety signals (reads only)
 
 
-def read_safety_signals(promotion: Promotion, aws: Aws, *, concurrent: bool = True) -> SafetySignals:
-    dns = promotion.dns
+def read_safety_signals(promotion: Promotion, ctx: Context) -> SafetySignals:
+    """Route 53's verdict on the primary and the alarm on it; both come from us-east-1, which may be
+    the failed region, so each gets a short budget and is "not read" when it does not answer."""
+    dns, aws, concurrent, budget = promotion.dns, ctx.aws, ctx.concurrent, CONTROL_PLANE_ATTEMPTS
 
     def health() -> route53.HealthVerdict:
-        return route53.health_status(aws.route53(), dns.primary_health_check_id)
+        with aws.budget(budget):
+            return route53.health_status(aws.route53(), dns.primary_health_check_id)
 
     def alarm() -> cloudwatch.AlarmView | None:
-        return cloudwatch.describe_alarm(aws.client("cloudwatch", dns.alarm_region), dns.primary_health_alarm)
+        with aws.budget(budget):
+            return cloudwatch.describe_alarm(
+                aws.client("cloudwatch", dns.alarm_region), dns.primary_health_alarm
+            )
 
     reads: dict[str, Callable[[], object]] = {"health": health, "alarm": alarm}
     results = run_all(reads, concurrent=concurrent)
@@ -207,17 +221,25 @@ def read_safety_signals(promotion: Promotion, aws: Aws, *, concurrent: bool = Tr
 # Step 3: promote (or restore) each database
 
 
+def tier_rto(promotion: Promotion, tier: str) -> float:
+    """A wait for a target never outlasts its tier's RTO: past it the objective is missed anyway,
+    and the operator must hear so (the strictest RTO for a tier the outputs do not name)."""
+    objectives = promotion.objectives
+    found = objectives.tiers.get(tier)
+    return float(found.rto_seconds if found is not None else objectives.rto_seconds)
+
+
 def promote_database(
     promotion: Promotion,
     target: DatabaseTarget,
     *,
-    aws: Aws,
-    clock: Clock,
+    ctx: Context,
     timing: Timing,
     state: State,
     did: Did,
 ) -> None:
-    client = aws.client("rds", promotion.dr_region)
+    client = ctx.aws.client("rds", promotion.dr_region)
+    limit = min(timing.database_timeout, tier_rto(promotion, target.tier))
     ident = target.identifier
     requested = False
 
@@ -274,23 +296,16 @@ def promote_database(
                     f"(backups kept {target.backup_retention_days} days)"
                 )
             requested = True
-        view = poll_until(
+        view = ctx.wait(
             fetch,
             settled,
-            clock=clock,
-            timeout=timing.database_timeout,
-            interval=timing.poll_seconds,
+            limit=limit,
             what=ident,
             describe=report,
-            on_state=lambda text: state(f"{ident}: {text}"),
+            state=lambda text: state(f"{ident}: {text}"),
         )
     state(f"{ident}: writable")
-    changes = rds.modifications_needed(
-        view,
-        multi_az=target.multi_az,
-        deletion_protection=target.deletion_protection,
-        backup_retention_days=target.backup_retention_days,
-    )
+    changes = rds.changes_for(view, target)
     if changes:
         rds.modify_instance(client, ident, changes)
         did(
@@ -307,51 +322,50 @@ def promote_database(
 def scale_service(
     promotion: Promotion,
     target: ServiceTarget,
+    count: int,
     *,
-    aws: Aws,
-    clock: Clock,
-    timing: Timing,
+    ctx: Context,
+    limit: float,
     state: State,
     did: Did,
 ) -> None:
-    full = target.full_desired_count
+    """Bring a DR service to ``count`` tasks: up to full capacity (failover) or back down to warm
+    (failback), the autoscaling floor first, then the desired count; wait until it is steady."""
+    aws = ctx.aws
+    up = count >= target.full_desired_count
     if target.scalable_target is not None:
         autoscaling = aws.client("application-autoscaling", promotion.dr_region)
         scaling = ecs.describe_scalable_target(autoscaling, target.scalable_target)
         if scaling is None:
             raise StepFailed(f"autoscaling target {target.scalable_target} is not registered")
-        if scaling.minimum < full:
-            # The minimum first: a scale-in policy must not undo the new desired count.
-            maximum = max(scaling.maximum, full)
-            ecs.set_scaling_bounds(autoscaling, target.scalable_target, full, maximum)
-            did(f"raised the autoscaling minimum of {target.name} from {scaling.minimum} to {full}")
+        # The floor first: a scale-in policy must not undo a new desired count, nor autoscaling
+        # hold a service above warm capacity.
+        if up and scaling.minimum < count:
+            ecs.set_scaling_bounds(autoscaling, target.scalable_target, count, max(scaling.maximum, count))
+            did(f"raised the autoscaling minimum of {target.name} from {scaling.minimum} to {count}")
+        elif not up and scaling.minimum > count:
+            ecs.set_scaling_bounds(autoscaling, target.scalable_target, count, scaling.maximum)
+            did(f"lowered the autoscaling minimum of {target.name} from {scaling.minimum} to {count}")
     client = aws.client("ecs", promotion.dr_region)
     view = ecs.describe_service(client, target.cluster, target.service)
     if view is None:
         raise StepFailed(f"service {target.service} not found in cluster {target.cluster}")
-    if view.desired < full:
-        ecs.set_desired_count(client, target.cluster, target.service, full)
-        did(f"scaled {target.name} in {promotion.dr_region} from {view.desired} to {full} tasks")
-
-    def fetch() -> ecs.ServiceView | None:
-        return ecs.describe_service(client, target.cluster, target.service)
-
-    def steady(v: ecs.ServiceView | None) -> bool:
-        return v is None or v.steady_at(full) or v.rollout_state == "FAILED"
-
-    final = poll_until(
-        fetch,
-        steady,
-        clock=clock,
-        timeout=timing.service_timeout,
-        interval=timing.poll_seconds,
+    if (up and view.desired < count) or (not up and view.desired > count):
+        ecs.set_desired_count(client, target.cluster, target.service, count)
+        back = "" if up else "back "
+        warm = "" if up else " (warm)"
+        did(f"scaled {target.name} in {promotion.dr_region} from {view.desired} {back}to {count} tasks{warm}")
+    final = ctx.wait(
+        lambda: ecs.describe_service(client, target.cluster, target.service),
+        lambda v: v is None or v.steady_at(count) or v.rollout_state == "FAILED",
+        limit=limit,
         what=f"service {target.name}",
         describe=lambda v: "not found" if v is None else v.describe(),
-        on_state=lambda text: state(f"{target.name}: {text}"),
+        state=lambda text: state(f"{target.name}: {text}"),
     )
     if final is None:
         raise StepFailed(f"service {target.service} disappeared from cluster {target.cluster}")
-    if not final.steady_at(full):
+    if not final.steady_at(count):
         raise StepFailed(f"service {target.name}: deployment rollout FAILED ({final.describe()})")
     state(f"{target.name}: {final.describe()}, steady")
 
@@ -361,7 +375,7 @@ def scale_kubernetes_service(
     target: KubernetesServiceTarget,
     *,
     clusters: kubernetes.Clusters,
-    clock: Clock,
+    ctx: Context,
     timing: Timing,
     state: State,
     did: Did,
@@ -384,85 +398,14 @@ def scale_kubernetes_service(
         kubernetes.scale_deployment(api, ns, target.deployment, full)
         did(f"scaled {target.name} in {cluster} from {view.replicas} to {full} replicas")
 
-    final = poll_until(
+    final = ctx.wait(
         lambda: kubernetes.describe_deployment(api, ns, target.deployment),
         lambda v: v is None or v.steady_at(full),
-        clock=clock,
-        timeout=timing.service_timeout,
-        interval=timing.poll_seconds,
+        limit=min(timing.service_timeout, tier_rto(promotion, target.tier)),
         what=f"deployment {target.name}",
         describe=lambda v: "not found" if v is None else v.describe(),
-        on_state=lambda text: state(f"{target.name}: {text}"),
+        state=lambda text: state(f"{target.name}: {text}"),
     )
     if final is None:
         raise StepFailed(f"deployment {ns}/{target.deployment} disappeared from cluster {cluster}")
     state(f"{target.name}: {final.describe()}, steady")
-
-
-# ---------------------------------------------------------------------------------------------
-# Step 5: route traffic
-
-
-@dataclass(frozen=True)
-class RouteResult:
-    notes: list[str]
-    switch_seconds: int | None
-
-
-def route_traffic(
-    promotion: Promotion, *, aws: Aws, clock: Clock, timing: Timing, state: State, did: Did
-) -> RouteResult:
-    dns = promotion.dns
-    r53 = aws.route53()
-    notes: list[str] = []
-    primary = route53.get_health_check(r53, dns.primary_health_check_id)
-    if primary is None:
-        raise StepFailed(f"Route 53 health check {dns.primary_health_check_id} (primary) not found")
-    if not primary.inverted:
-        state("inverting the primary health check")
-        route53.invert_health_check(r53, dns.primary_health_check_id)
-        did(
-            f"moved {dns.record_name} to {promotion.dr_region}: inverted the primary's "
-            f"Route 53 health check {dns.primary_health_check_id}, so DNS answers with the DR record"
-        )
-    verdict = poll_until(
-        lambda: route53.health_status(r53, dns.dr_health_check_id),
-        lambda v: v.healthy is True,
-        clock=clock,
-        timeout=timing.dns_timeout,
-        interval=timing.poll_seconds,
-        what=f"Route 53 health check {dns.dr_health_check_id} (DR)",
-        describe=lambda v: v.describe(),
-        on_state=lambda text: state(f"DR endpoint: {text}"),
-    )
-    notes.append(f"DR endpoint {dns.dr_endpoint}: {verdict.describe()}")
-    notes.append(
-        f"Route 53 acts on the inverted check within about {primary.switch_seconds}s "
-        f"(every {primary.request_interval}s, {primary.failure_threshold} failures); "
-        "resolvers follow within the record's TTL"
-    )
-    return RouteResult(notes, primary.switch_seconds)
-
-
-# ---------------------------------------------------------------------------------------------
-# Step 6: record
-
-
-@dataclass(frozen=True)
-class RecordResult:
-    done: bool  # the config was written (or already said so)
-    actions: list[str]
-    notes: list[str]
-
-
-def record_promoted(promotion: Promotion, pulumi: PulumiCli, value: str = "true") -> RecordResult:
-    """Set the DR stack's ``promoted`` config: ``true`` after a failover, ``false`` after a failback."""
-    command = config_set_command(promotion.stack, PROMOTED_KEY, value)
-    if not pulumi.available:
-        return RecordResult(False, [], [f"the Pulumi CLI is not on PATH: run `{command}`"])
-    result = pulumi.config_set(promotion.stack, PROMOTED_KEY, value)
-    if result.returncode != 0:
-        raise StepFailed(
-            f"`{command}` failed: {last_line(result.stderr)}; run it when the state backend is reachable"
-        )
-    return RecordResult(True, [f"set {PROMOTED_KEY}={value} in the config of stack {promotion.stack}"], [])

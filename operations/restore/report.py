@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from operations.clock import format_seconds
-from operations.report import duration, iso, md_table, steps_markdown
+from operations.report import duration, ending_data, iso, md_table, steps_markdown
 from operations.restore.run import RestoreRun
 
 REPORT_FORMAT = 1
@@ -29,14 +29,8 @@ def report_data(run: RestoreRun, history: str) -> dict[str, Any]:
         "scratch": run.scratch,
         "scratch_kind": run.scratch_kind,
         "scratch_tag": run.token,
-        "started_at": iso(run.started_at),
-        "ended_at": iso(run.ended_at),
-        "seconds": None if run.seconds is None else round(run.seconds, 3),
-        "outcome": run.outcome,
-        "exit_code": int(run.exit_code),
-        "message": run.message,
+        **ending_data(run),
         "findings": list(run.findings),
-        "next_actions": list(run.next_actions),
         "restore": {
             "seconds": None if run.restore_seconds is None else round(run.restore_seconds, 3),
             "rto_seconds": run.rto_seconds,

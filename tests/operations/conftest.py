@@ -70,6 +70,13 @@ def throttle(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, int]], Thro
         monkeypatch.setattr(BotocoreStubber, "__call__", stubbed)
         return throttler
 
+    no_backoff_sleep(monkeypatch)
+    return install
+
+
+def no_backoff_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's retries without their real sleeps (backoff, adaptive rate limiting)."""
+
     class NoSleep:
         def __getattr__(self, name: str) -> Any:
             return getattr(time, name)
@@ -82,7 +89,11 @@ def throttle(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, int]], Thro
     monkeypatch.setattr(
         botocore.retries.bucket.TokenBucket, "acquire", lambda self, amount=1, block=True: True
     )
-    return install
+
+
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    no_backoff_sleep(monkeypatch)
 
 
 @pytest.fixture

@@ -252,6 +252,7 @@ def build_estate(
         "dr_region": DR,
         "db_instance_class": INSTANCE_CLASS,
         "drill_history": str(history),
+        "operations_bucket": world.promotion["operations_bucket"],
         "regions": {
             "primary": {
                 "vault_name": vaults["primary"],

@@ -149,6 +149,8 @@ class Scenario:
         yes: bool = True,
         stdin: io.StringIO | None = None,
         pulumi: FakePulumi | None = None,
+        clock: FakeClock | None = None,
+        stdout: io.StringIO | None = None,
     ) -> Result:
         self.runs += 1
         report = self.tmp_path / f"report-{self.runs}.json"
@@ -156,12 +158,12 @@ class Scenario:
         args = ["--outputs", str(outputs or self.outputs_file()), "--report", str(report), *extra]
         if yes:
             args.append("--yes")
-        out, err = io.StringIO(), io.StringIO()
+        out, err = stdout or io.StringIO(), io.StringIO()
         code = main(
             args,
             aws=Aws(fresh_session(), hooks=[recorder.hook, *(hooks or [])]),
             pulumi=pulumi or self.pulumi,
-            clock=FakeClock(),
+            clock=clock or FakeClock(),
             timing=Timing(poll_seconds=1, database_timeout=60, service_timeout=60, dns_timeout=60),
             stdin=stdin or io.StringIO(),
             stdout=out,

@@ -12,9 +12,10 @@ import pytest
 from operations.aws import EventHook, mutating
 from operations.failback.steps import FailbackTiming
 from operations.failover.steps import Timing
+from operations.lock import Holder, OperationsLock, lock_key
 from operations.rds import FAILBACK_SOURCE_TAG
 from tests.operations.estate import LagAfterReplica
-from tests.operations.harness import FailCalls, FakePulumi, RaiseAfter, Throttle, TtyInput
+from tests.operations.harness import FailCalls, FakeClock, FakePulumi, RaiseAfter, Throttle, TtyInput
 from tests.operations.toolkit import Run, Toolkit
 from tests.operations.world import DR, PRIMARY
 
@@ -303,3 +304,24 @@ def test_outputs_that_cannot_drive_it__exit_2(estate: Make) -> None:
     assert result.code == 2
     assert result.err.splitlines()[0].startswith("failback: ")
     assert result.operations == []
+
+
+def test_a_failover_holding_the_operations_lock__failback_refuses_exit_3(estate: Make) -> None:
+    # GIVEN a failover run (on another host) holds the operations lock
+    t = failed_over(estate)
+    clock = FakeClock()
+    other = Holder(
+        **{
+            **Holder.me("promote_dr", "python scripts/promote_dr.py", clock.now(), 1800).__dict__,
+            "host": "ops-9",
+        }
+    )
+    bucket = t.estate.world.promotion["operations_bucket"]
+    OperationsLock(t.client("s3", DR), bucket, lock_key("orders"), clock).acquire(
+        other, deadline_seconds=1800, break_lock=False
+    )
+    # WHEN failback runs, THEN it refuses and changes nothing: the two never run at once
+    result = failback(t)
+    assert result.code == 3, result.err
+    assert "refused: the operations lock is held by promote_dr by " in result.err
+    assert mutating(result.operations) == []

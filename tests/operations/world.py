@@ -4,8 +4,9 @@ Tests and the promotion benchmark build the same world: in us-east-1 the primary
 the alarm on the primary's Route 53 health check; in us-west-2 the cross-region read replica (or,
 for backup-restore, nothing but replicated backups), the ECS cluster with its services at warm
 capacity and their autoscaling targets; in Route 53 the zone, both health checks and the failover
-records. The outputs document has exactly the shape `continuity.outputs.parse_promotion` reads
-(and the DR stack exports), derived from the plan like the stack derives it.
+records; in the DR region the operations bucket (the operations lock). The outputs document has
+exactly the shape `continuity.outputs.parse_promotion` reads (and the DR stack exports), derived
+from the plan like the stack derives it.
 
 moto 5.2.5 differs from AWS in ways the failover depends on; `moto_like_aws` patches them for
 the duration of a test:
@@ -318,6 +319,12 @@ def build_world(
             StateReason="Threshold Crossed: the primary stopped answering",
         )
 
+    # -- the DR region's operations bucket (the operations lock), versioned as the DR stack makes it
+    operations_bucket = f"{svc}-dr-operations"
+    s3 = client("s3", DR)
+    s3.create_bucket(Bucket=operations_bucket, CreateBucketConfiguration={"LocationConstraint": DR})
+    s3.put_bucket_versioning(Bucket=operations_bucket, VersioningConfiguration={"Status": "Enabled"})
+
     objectives = settings.objectives
     outputs = {
         "account_id": ACCOUNT,
@@ -364,6 +371,7 @@ def build_world(
                 },
             },
             "operator_role_arn": f"arn:aws:iam::{ACCOUNT}:role/{svc}-dr-operator",
+            "operations_bucket": operations_bucket,
         },
     }
     return World(
