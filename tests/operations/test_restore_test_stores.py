@@ -39,7 +39,9 @@ UPLOAD_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.22.0"
 
 
 def scratch_buckets(t: Toolkit) -> list[str]:
-    return [b["Name"] for b in t.client("s3", PRIMARY).list_buckets()["Buckets"] if "-restore-test-" in b["Name"]]
+    return [
+        b["Name"] for b in t.client("s3", PRIMARY).list_buckets()["Buckets"] if "-restore-test-" in b["Name"]
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
