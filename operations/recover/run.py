@@ -456,8 +456,13 @@ class RdsRecovery(RecoveryRun):
             "for forensics",
             f"the stack still manages {old}: adopt {self.target} (pulumi state delete, pulumi import "
             "aws:rds/instance:Instance, as docs/failback.md shows for a new primary) before the next "
-            "pulumi up; a DR replica of the old instance replicates the corrupted data until then",
+            "pulumi up",
         ]
+        if self.role == "primary" and self.plan_doc.replicated_database:
+            self.next_actions.append(
+                f"the DR replica follows {old}, with the corruption: re-create it from {self.target} once "
+                "the primary stack has adopted it (pulumi up --stack <dr stack>)"
+            )
 
 
 # ---------------------------------------------------------------------------------------------

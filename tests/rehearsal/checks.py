@@ -14,7 +14,7 @@ from operations.clock import SystemClock
 from operations.progress import progress_for
 
 # What moto's server does not implement, and readiness therefore reports as unknown.
-EMULATOR_GAPS = ("ListRecoveryPointsByBackupVault",)
+EMULATOR_GAPS = ("ListRecoveryPointsByBackupVault", "ListRestoreJobs")
 
 
 def rehearsed(plan: Path, work: Path) -> RehearsalResult:
