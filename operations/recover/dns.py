@@ -18,6 +18,10 @@ from typing import Any
 from operations.route53 import zone_id
 
 INSYNC = "INSYNC"
+# A recovery that finds no name (under backup-restore the DR stack creates none until it adopts the
+# instance a failover restored) creates it with the TTL the stacks give every name they create
+# (components/failover_dns.py, CNAME_TTL_SECONDS): services follow a change within a minute.
+NEW_RECORD_TTL = 60
 
 
 @dataclass(frozen=True)

@@ -270,14 +270,20 @@ class RdsRecovery(RecoveryRun):
         client = ctx.aws.client("rds", self.region)
         self.record = dns.read_cname(ctx.aws.route53(), zone, host)
         if self.record is None:
-            raise Refused(f"no CNAME {host} in zone {zone}: the database's name is missing")
-        rec.notes.append(f"{host} points at {self.record.value}")
+            self.record = dns.Cname(host.rstrip(".").lower(), "", dns.NEW_RECORD_TTL)
+            rec.notes.append(f"no CNAME {host} in zone {zone} yet: the cut-over creates it")
+        else:
+            rec.notes.append(f"{host} points at {self.record.value}")
         stack_id = where.db_instance_identifiers[item]
         views = [v for v in rds.list_instances(client) if stack_base(v.identifier) == stack_base(stack_id)]
-        serving = next((v for v in views if (v.endpoint_address or "").lower() == self.record.value), None)
+        answering = self.record.value
+        serving = next(
+            (v for v in views if answering and (v.endpoint_address or "").lower() == answering), None
+        )
         if serving is None:
             serving = next((v for v in views if v.identifier == stack_id), None)
-            rec.notes.append(f"no instance of {item} answers at {self.record.value}: recovering {stack_id}")
+            if answering:
+                rec.notes.append(f"no instance of {item} answers at {answering}: recovering {stack_id}")
         if serving is None:
             raise Refused(f"no instance {stack_id} in {self.region}: nothing to recover from")
         self.target = restored_identifier(stack_base(serving.identifier), self.point)
@@ -436,9 +442,11 @@ class RdsRecovery(RecoveryRun):
             )
         self.details.update(
             name=record.name,
-            previous_target=record.value,
+            previous_target=record.value or None,
             superseded_instance=source.identifier,
-            switch_back=dns.switch_back_command(zone, record, record.value),
+            switch_back=dns.switch_back_command(
+                zone, record, record.value or (source.endpoint_address or "")
+            ),
         )
         rec.notes.append(f"to switch back: {self.details['switch_back']}")
         rec.outcome = DONE if rec.actions else ALREADY_DONE

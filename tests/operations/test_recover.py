@@ -325,3 +325,35 @@ def test_s3__older_than_the_versions_kept__exit_2(estate: Make, days: int) -> No
     assert result.err.splitlines()[0].startswith(
         f"recover: --to {stamp(point)} is before the earliest point bucket {bucket} can be recovered to"
     )
+
+
+def test_rds__a_missing_name_is_created_pointing_at_the_restored_instance(estate: Make) -> None:
+    # GIVEN no CNAME yet (under backup-restore the DR stack makes none until it adopts the instance
+    # a failover restored)
+    t = estate(primary_down=False)
+    outputs = named(t)
+    zone = outputs["inventory"]["regions"]["primary"]["db_endpoint_zone_id"]
+    route53 = t.client("route53", PRIMARY)
+    (record,) = [
+        r
+        for r in route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+        if r["Type"] == "CNAME"
+    ]
+    route53.change_resource_record_sets(
+        HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]}
+    )
+    time.sleep(1.1)
+    point = restorable(t)
+    result = recover(t, outputs, "--item", "database", "--to", stamp(point), "--yes")
+    assert result.code == 0, result.err
+    target = restored_identifier("orders-database", point)
+    assert cname(t, outputs) == instances(t)[target]["Endpoint"]["Address"]
+    assert result.report is not None
+    assert instances(t)["orders-database"]["Endpoint"]["Address"] in result.report["details"]["switch_back"]
+
+
+def test_a_created_name_has_the_ttl_the_stacks_give_names() -> None:
+    from components.failover_dns import CNAME_TTL_SECONDS
+    from operations.recover.dns import NEW_RECORD_TTL
+
+    assert NEW_RECORD_TTL == CNAME_TTL_SECONDS
