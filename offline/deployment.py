@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from continuity.plan import Plan
 from offline.emulator import EmulatedMocks, Emulation, check_destroy
 from offline.fake_kubernetes import FakeCluster
 from offline.moto_fidelity import Fidelity
-from offline.moto_server import EMULATOR_CREDENTIALS, Emulator
+from offline.moto_server import Emulator
 from offline.program import StackRun, run_program, stack_config
 
 # What an EKS cluster's role would be in a team's account (the emulator checks no trust).
@@ -44,12 +42,7 @@ class EmulatedAccount:
         self.emulation = Emulation()
 
     def client(self, service: str, region: str) -> Any:
-        return boto3.session.Session(
-            aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=EMULATOR_CREDENTIALS["AWS_SESSION_TOKEN"],
-            region_name=region,
-        ).client(service, endpoint_url=self.emulator.endpoint_url)
+        return self.emulator.client(service, region)
 
     def prepare(self, root: Path | None = None) -> None:
         """What the stacks expect to exist already: the team's public zone (config hostedZone) and,

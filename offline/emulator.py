@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from pulumi.runtime import mocks as pm
 
@@ -26,7 +23,7 @@ from offline.aws_rules import LOCAL_ZONES, Declared, enforce
 from offline.fake_kubernetes import FakeCluster
 from offline.mocks import OfflineMocks
 from offline.moto_fidelity import Fidelity, ReplicatedBackups
-from offline.moto_server import EMULATOR_CREDENTIALS
+from offline.moto_server import emulator_client
 from offline.program import unwrap_secrets
 
 Handler = Callable[["EmulatedMocks", str, dict[str, Any], str], tuple[str, dict[str, Any]]]
@@ -92,26 +89,13 @@ class EmulatedMocks(OfflineMocks):
         self.emulation = emulation
         self.fidelity = fidelity
         self.clusters = clusters or {}
-        self._clients: dict[tuple[str, str], Any] = {}
-        self._clients_lock = threading.Lock()
 
     def autoname(self, name: str) -> str:
         """Unique per stack, as Pulumi's random suffixes are (IAM and Route 53 names are global)."""
         return f"{name}-{hashlib.sha256(f'{name}@{self.region}'.encode()).hexdigest()[:7]}"
 
     def client(self, service: str, region: str) -> Any:
-        with self._clients_lock:
-            key = (service, region)
-            if key not in self._clients:
-                self._clients[key] = boto3.session.Session(
-                    aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                    aws_secret_access_key=EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-                    aws_session_token=EMULATOR_CREDENTIALS["AWS_SESSION_TOKEN"],
-                    region_name=region,
-                ).client(
-                    service, endpoint_url=self.endpoint_url, config=Config(retries={"total_max_attempts": 3})
-                )
-            return self._clients[key]
+        return emulator_client(self.endpoint_url, service, region)
 
     def availability_zones(self, region: str, filters: list[dict[str, Any]]) -> dict[str, Any]:
         """What DescribeAvailabilityZones lists for the emulated account: the Region's zones, and

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import boto3
+from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 # Fake credentials: whatever the machine has, nothing talks to a real account.
@@ -17,6 +21,32 @@ EMULATOR_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
+
+
+# One botocore session for every client of the emulator in this process: a session parses each
+# service's API model once, and a new session per client parsed them again for every stack run
+# (seconds per deployment). Sessions are not thread-safe for making clients, hence the lock.
+_SESSION = boto3.session.Session(
+    aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+    aws_secret_access_key=EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    aws_session_token=EMULATOR_CREDENTIALS["AWS_SESSION_TOKEN"],
+)
+_CLIENTS: dict[tuple[str, str, str], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def emulator_client(endpoint_url: str, service: str, region: str) -> Any:
+    """A boto3 client of the emulator at ``endpoint_url`` (clients are thread-safe; shared)."""
+    key = (endpoint_url, service, region)
+    with _CLIENTS_LOCK:
+        if key not in _CLIENTS:
+            _CLIENTS[key] = _SESSION.client(
+                service,
+                region_name=region,
+                endpoint_url=endpoint_url,
+                config=Config(retries={"total_max_attempts": 3}),
+            )
+        return _CLIENTS[key]
 
 
 @dataclass(frozen=True)
@@ -32,6 +62,9 @@ class Emulator:
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         }
+
+    def client(self, service: str, region: str) -> Any:
+        return emulator_client(self.endpoint_url, service, region)
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")  # noqa: S310 - loopback
