@@ -555,10 +555,10 @@ def _corruption(ctx: _Context, rec: StageRecord) -> None:
         store: next((n for n, i in plan.data.items() if i.store == store), None) for store in ("rds", "s3")
     }
     dumped = next((n for n, i in plan.data.items() if i.store == "kubernetes" and i.restore_command), None)
-    # Versions and logs are timed to the second: the point falls between the data and the corruption.
-    time.sleep(1.1)
+    # Object versions are timed to the second: the point is a whole second after the data was
+    # written (stages ago), and the corruption comes in the next second.
     point = datetime.now(UTC).replace(microsecond=0)
-    time.sleep(1.1)
+    time.sleep(1.0 - datetime.now(UTC).microsecond / 1e6 + 0.01)
     corrupted_at = datetime.now(UTC)
     before: dict[str, Any] = {}
     rec.data = {"point": point.isoformat(), "corrupted_at": corrupted_at.isoformat(), "corrupted": {}}

@@ -5,7 +5,6 @@ AWS implies)."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -23,7 +22,7 @@ from operations.failover.steps import Timing
 from operations.restore.run import RestoreTiming
 from tests.operations.estate import LagAfterReplica
 from tests.operations.harness import Scenario
-from tests.operations.test_recover import named, recover, restorable, stamp
+from tests.operations.test_recover import exact, named, recover, restorable
 from tests.operations.test_restore_scheduled import RestoreJobsAnswer
 from tests.operations.toolkit import Run, Toolkit, ready
 from tests.operations.world import DR, PRIMARY
@@ -100,8 +99,7 @@ def recoveries(t: Toolkit) -> dict[str, Run]:
     """recover.py on the primary's database (restored and cut over by its name) and on user-files
     (rolled back: copies and a delete marker)."""
     outputs = named(t)
-    time.sleep(1.1)  # a point in time after the instance's creation, to the second
-    point = stamp(restorable(t))
+    point = exact(restorable(t))
     bucket = t.estate.buckets["primary"]["user-files"]
     t.client("s3", PRIMARY).put_object(Bucket=bucket, Key="later.json", Body=b"written after the point")
     return {

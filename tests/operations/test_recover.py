@@ -87,8 +87,12 @@ def instances(t: Toolkit, region: str = PRIMARY) -> dict[str, dict[str, Any]]:
 def restorable(t: Toolkit) -> datetime:
     """A point the primary can be restored to: moto's instance is as old as the test, so its restore
     window starts when it was created (AWS: the retention back, or the instance's creation)."""
-    created = instances(t)["orders-database"]["InstanceCreateTime"]
-    return created.astimezone(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    return instances(t)["orders-database"]["InstanceCreateTime"].astimezone(UTC)
+
+
+def exact(moment: datetime) -> str:
+    """--to to the microsecond (ISO 8601), so a point right after the instance's creation is in it."""
+    return moment.isoformat()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,7 +103,6 @@ def test_rds__restored_verified_cut_over_old_one_kept(estate: Make, tmp_path: Pa
     # GIVEN the primary serves, and its data was corrupted five minutes ago
     t = estate(primary_down=False)
     outputs = named(t)
-    time.sleep(1.1)  # RDS restores to whole seconds after the instance's creation
     clock = FakeClock()
     point = restorable(t)
     corrupted = point + timedelta(minutes=5)
@@ -111,9 +114,9 @@ def test_rds__restored_verified_cut_over_old_one_kept(estate: Make, tmp_path: Pa
         "--item",
         "database",
         "--to",
-        stamp(point),
+        exact(point),
         "--corrupted-at",
-        stamp(corrupted),
+        exact(corrupted),
         "--yes",
         "--verify",
         f"echo $RESTORE_DB_INSTANCE > {seen}",
@@ -150,7 +153,7 @@ def test_rds__restored_verified_cut_over_old_one_kept(estate: Make, tmp_path: Pa
     assert [s["step"] for s in report["steps"]] == ["preflight", "safety", "restore", "verify", "cutover"]
     assert "DeleteDBInstance" not in result.operations
     # AND the same command again finds nothing to do
-    again = recover(t, outputs, "--item", "database", "--to", stamp(point), "--yes", clock=FakeClock())
+    again = recover(t, outputs, "--item", "database", "--to", exact(point), "--yes", clock=FakeClock())
     assert again.code == 0, again.err
     assert again.report is not None
     assert again.report["outcome"] == "already recovered"
@@ -187,9 +190,8 @@ def test_rds__dry_run_changes_nothing(estate: Make) -> None:
     t = estate(primary_down=False)
     outputs = named(t)
     before = set(instances(t))
-    time.sleep(1.1)
     point = restorable(t)
-    result = recover(t, outputs, "--item", "database", "--to", stamp(point), "--dry-run")
+    result = recover(t, outputs, "--item", "database", "--to", exact(point), "--dry-run")
     assert result.code == 0, result.err
     assert mutating(result.operations) == []
     assert set(instances(t)) == before
@@ -201,7 +203,6 @@ def test_rds__failed_verification_stops_before_the_name_moves(estate: Make) -> N
     t = estate(primary_down=False)
     outputs = named(t)
     before = cname(t, outputs)
-    time.sleep(1.1)
     point = restorable(t)
     result = recover(
         t,
@@ -209,7 +210,7 @@ def test_rds__failed_verification_stops_before_the_name_moves(estate: Make) -> N
         "--item",
         "database",
         "--to",
-        stamp(point),
+        exact(point),
         "--yes",
         "--verify",
         "echo 'no orders' >&2; exit 3",
@@ -228,8 +229,8 @@ def test_rds__failed_verification_stops_before_the_name_moves(estate: Make) -> N
 def test_region_that_does_not_serve__refused_exit_3(estate: Make) -> None:
     t = estate(primary_down=False)
     outputs = named(t)
-    point = restorable(t) - timedelta(seconds=1)
-    result = recover(t, outputs, "--item", "database", "--to", stamp(point), "--region", "dr", "--yes")
+    point = restorable(t)
+    result = recover(t, outputs, "--item", "database", "--to", exact(point), "--region", "dr", "--yes")
     assert result.code == 3
     assert result.err.splitlines()[0] == (
         f"recover: refused: the dr region {DR} does not serve now (the primary region does): recovering "
@@ -240,6 +241,10 @@ def test_region_that_does_not_serve__refused_exit_3(estate: Make) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # s3
+
+
+def next_second() -> None:
+    time.sleep(1.0 - datetime.now(UTC).microsecond / 1e6 + 0.01)
 
 
 def versions(t: Toolkit, bucket: str) -> list[tuple[str, str]]:
@@ -264,9 +269,8 @@ def test_s3__rolled_back_to_the_point_nothing_deleted(estate: Make) -> None:
     s3 = t.client("s3", PRIMARY)
     for key in ("a.json", "b.json", "c.json"):
         s3.put_object(Bucket=bucket, Key=key, Body=f"good {key}".encode())
-    time.sleep(1.1)  # S3 times versions to the second
     point = datetime.now(UTC).replace(microsecond=0)
-    time.sleep(1.1)
+    next_second()  # S3 times versions to the second: the corruption comes after the point
     s3.put_object(Bucket=bucket, Key="a.json", Body=b"ENCRYPTED BY RANSOMWARE")
     s3.put_object(Bucket=bucket, Key="b.json", Body=b"ENCRYPTED BY RANSOMWARE")
     s3.delete_object(Bucket=bucket, Key="c.json")
@@ -342,9 +346,8 @@ def test_rds__a_missing_name_is_created_pointing_at_the_restored_instance(estate
     route53.change_resource_record_sets(
         HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]}
     )
-    time.sleep(1.1)
     point = restorable(t)
-    result = recover(t, outputs, "--item", "database", "--to", stamp(point), "--yes")
+    result = recover(t, outputs, "--item", "database", "--to", exact(point), "--yes")
     assert result.code == 0, result.err
     target = restored_identifier("orders-database", point)
     assert cname(t, outputs) == instances(t)[target]["Endpoint"]["Address"]
