@@ -16,7 +16,7 @@ import pytest
 
 from operations.aws import mutating
 from operations.recover.names import restored_identifier
-from tests.operations.harness import FakeClock
+from tests.operations.harness import FakeClock, RaiseAfter
 from tests.operations.toolkit import Run, Toolkit
 from tests.operations.world import DR, PRIMARY
 
@@ -360,3 +360,23 @@ def test_a_created_name_has_the_ttl_the_stacks_give_names() -> None:
     from operations.recover.dns import NEW_RECORD_TTL
 
     assert NEW_RECORD_TTL == CNAME_TTL_SECONDS
+
+
+@pytest.mark.parametrize("crash_after", ["RestoreDBInstanceToPointInTime", "AddTagsToResource"])
+def test_rds__interrupted_then_the_same_command_finishes_it(estate: Make, crash_after: str) -> None:
+    # GIVEN a recovery interrupted right after AWS accepted a change
+    t = estate(primary_down=False)
+    outputs = named(t)
+    point = restorable(t)
+    args = ("--item", "database", "--to", exact(point), "--yes")
+    first = recover(t, outputs, *args, hooks=[RaiseAfter(crash_after, KeyboardInterrupt()).hook])
+    assert first.code == 130
+    assert first.report is not None
+    assert first.report["lock"]["released_at"] is not None  # Ctrl-C releases the lock too
+    # WHEN the same command runs again THEN it does what is left: one restored instance, cut over
+    again = recover(t, outputs, *args)
+    assert again.code == 0, again.err
+    target = restored_identifier("orders-database", point)
+    assert [i for i in instances(t) if i.startswith("orders-database-r")] == [target]
+    assert cname(t, outputs) == instances(t)[target]["Endpoint"]["Address"]
+    assert "RestoreDBInstanceToPointInTime" not in again.operations
