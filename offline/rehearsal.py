@@ -776,6 +776,10 @@ def rehearse(
             ("failover", work / "reports" / "promote-dr.md"),
             ("readiness", work / "reports" / "readiness.md"),
             ("drill", work / "reports" / "drill.md"),
+            *[
+                (f"recovery of {r.stem.removeprefix('recover-')}", r)
+                for r in sorted(work.glob("reports/recover-*.md"))
+            ],
             ("summary", work / "reports" / "rehearsal.md"),
         )
         if path.exists() or name == "summary"
