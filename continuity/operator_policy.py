@@ -45,9 +45,19 @@ failback.py; the drill also makes every call of promote_dr.py):
 | s3:GetBucketTagging, DeleteObject, DeleteBucket | restore test: only buckets named `*-restore-test-*` |
 | kms:Decrypt, kms:GenerateDataKey (through S3) | implied: copying SSE-KMS objects |
 
+What scripts/recover.py adds (a recovery into production):
+
+| action | store: why |
+|---|---|
+| rds:RestoreDBInstanceToPointInTime, AddTagsToResource | rds: into `<instance>-r*`; tag the old one |
+| route53:ListResourceRecordSets, ChangeResourceRecordSets, GetChange | rds: UPSERT a database's CNAME |
+| s3:PutObject (CopyObject), s3:DeleteObject (a delete marker) | s3: the roll-back, in the data buckets |
+
 ``rds:DeleteDBInstance`` is granted only on instances carrying the restore test's own tag
 (``aws:ResourceTag/continuity:scratch``), and restores only create instances tagged so: the role
-cannot delete a database of the stacks, whatever a script does. ``s3:DeleteObject`` and
+cannot delete a database of the stacks, whatever a script does. A recovery deletes nothing: its
+``s3:DeleteObject`` on the data buckets places delete markers (``s3:DeleteObjectVersion``, which
+removes a version, is never granted, and Object Lock would refuse it anyway). ``s3:DeleteObject`` and
 ``s3:DeleteBucket`` are granted only on buckets named like a restore test's scratch bucket
 (``<service>-restore-test-<time>-<random>``, operations/restore/scratch.py): S3 has no condition on
 a bucket's tags for these, so the name carries the scope, and the data buckets are never among them.
@@ -113,6 +123,8 @@ OPERATOR_ACTIONS: dict[str, list[str]] = {
         "route53:GetHealthCheckStatus",
         "route53:UpdateHealthCheck",
         "route53:ListResourceRecordSets",
+        "route53:ChangeResourceRecordSets",
+        "route53:GetChange",
     ],
     "cloudwatch": ["cloudwatch:GetMetricStatistics", "cloudwatch:DescribeAlarms"],
     # GenerateDataKey and Decrypt: S3 calls them on the caller's behalf for SSE-KMS objects (copies
@@ -150,13 +162,17 @@ SCRATCH_VALUES = "restore-test-*"
 RETIRED_SUFFIX = "-old-*"
 # A restore test's scratch bucket: <service>-restore-test-<time>-<random>.
 SCRATCH_BUCKETS = "*-restore-test-*"
+# A recovery restores an instance into <instance>-r<time> (operations/recover/names.py).
+RECOVERED_SUFFIX = "-r*"
+# The names the services read each database by: <item>.db.<service>.internal (Route 53 normalizes
+# names to lower case without the final dot).
+DATABASE_NAMES = "*.db.*.internal"
 
 # Granted because AWS authorizes them as part of a call a script makes, not called directly: RDS
 # tags on create and uses keys for restores; a copy of an object version reads it (GetObjectVersion)
 # and S3 decrypts and re-encrypts SSE-KMS objects with the caller's kms permissions.
 IMPLIED_ACTIONS: frozenset[str] = frozenset(
     {
-        "rds:AddTagsToResource",
         "kms:CreateGrant",
         "kms:DescribeKey",
         "s3:GetObjectVersion",
@@ -320,6 +336,18 @@ def operator_policy_document(scope: OperatorScope) -> dict[str, Any]:
             ],
         },
         {
+            # A recovery restores the serving instance into <instance>-r<time> and marks the old one
+            # (AddTagsToResource on the stack's instances: DatabasesOfThisStack).
+            "Sid": "Recoveries",
+            "Effect": "Allow",
+            "Action": ["rds:RestoreDBInstanceToPointInTime", "rds:AddTagsToResource"],
+            "Resource": [
+                *[f"{arn}{RECOVERED_SUFFIX}" for arn in databases],
+                *subnet_groups,
+                *engine_defaults,
+            ],
+        },
+        {
             # DescribeDBInstanceAutomatedBackups takes no resource-level permission.
             "Sid": "ReplicatedBackups",
             "Effect": "Allow",
@@ -351,6 +379,30 @@ def operator_policy_document(scope: OperatorScope) -> dict[str, Any]:
             "Effect": "Allow",
             "Action": ["route53:ListResourceRecordSets"],
             "Resource": [f"arn:{p}:route53:::hostedzone/{z.rsplit('/', 1)[-1]}" for z in zones],
+        },
+        {
+            # A recovery repoints a database's name (a CNAME in a private zone the DR stack does not
+            # name here): only UPSERTs of CNAMEs named like the stacks' database names (Route 53
+            # condition keys for ChangeResourceRecordSets, Route 53 Developer Guide).
+            "Sid": "DatabaseNames",
+            "Effect": "Allow",
+            "Action": ["route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets"],
+            "Resource": [f"arn:{p}:route53:::hostedzone/*"],
+            "Condition": {
+                "ForAllValues:StringLike": {
+                    "route53:ChangeResourceRecordSetsNormalizedRecordNames": [DATABASE_NAMES]
+                },
+                "ForAllValues:StringEquals": {
+                    "route53:ChangeResourceRecordSetsRecordTypes": ["CNAME"],
+                    "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+                },
+            },
+        },
+        {
+            "Sid": "RecordChanges",
+            "Effect": "Allow",
+            "Action": ["route53:GetChange"],
+            "Resource": [f"arn:{p}:route53:::change/*"],
         },
         {
             # CloudWatch metrics have no ARNs: GetMetricStatistics cannot be scoped.
@@ -414,6 +466,7 @@ def operator_policy_document(scope: OperatorScope) -> dict[str, Any]:
         },
         _bucket_reads(scope, in_account),
         _object_reads(scope, in_account),
+        _rollbacks(scope, in_account),
         {
             # ListBuckets cannot be scoped: a restore test looks for scratch buckets left behind.
             "Sid": "ListBuckets",
@@ -483,6 +536,20 @@ def _object_reads(scope: OperatorScope, in_account: dict[str, Any]) -> dict[str,
         "Sid": "ObjectsOfThisStack",
         "Effect": "Allow",
         "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+        "Resource": [f"{arn}/*" for arn in sorted(set(scope.bucket_arns))],
+    }
+    if not scope.bucket_arns:
+        statement.update(Resource=[f"arn:{scope.partition}:s3:::*/*"], Condition=in_account)
+    return statement
+
+
+def _rollbacks(scope: OperatorScope, in_account: dict[str, Any]) -> dict[str, Any]:
+    """An S3 roll-back: copies of old versions (PutObject) and delete markers (DeleteObject without a
+    version id adds one; removing a version would need s3:DeleteObjectVersion, never granted)."""
+    statement: dict[str, Any] = {
+        "Sid": "RollBacksOfThisStack",
+        "Effect": "Allow",
+        "Action": ["s3:PutObject", "s3:DeleteObject"],
         "Resource": [f"{arn}/*" for arn in sorted(set(scope.bucket_arns))],
     }
     if not scope.bucket_arns:

@@ -5,7 +5,10 @@ resources created in the emulator), check both with the policy pack, write data 
 for each database, objects to the backup buckets, and show that a locked object cannot be
 deleted), declare a regional outage (the primary's health check starts failing), fail over with
 `scripts/promote_dr.py` as a real process, verify what it did and the data it lost, judge the
-promoted DR region with `scripts/dr_readiness.py`, and write the drill report.
+promoted DR region with `scripts/dr_readiness.py`, and write the drill report. Then, in the region
+that now serves, a corruption (rows of a database overwritten, objects of a write-once bucket
+encrypted, a bad dump of in-cluster data) recovered item by item with `scripts/recover.py` to the
+moment before, checking that exactly what was there is back (offline/corruption.py).
 
 What the emulator cannot do, the rehearsal does in the open and says so: RDS and S3 replicate no
 data in moto, so a SQLite file stands in for each database (its replica applies rows older than
@@ -24,6 +27,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,7 @@ from continuity.derive import RDS_PITR_RPO
 from continuity.durations import describe_seconds
 from continuity.outputs import Inventory, Promotion, parse_inventory, parse_promotion
 from continuity.plan import Plan, load_plan
+from offline import corruption
 from offline.deployment import EmulatedAccount
 from offline.emulator import Emulation, check_destroy
 from offline.fake_kubernetes import FakeCluster, running_cluster, write_kubeconfig
@@ -40,6 +45,8 @@ from offline.moto_fidelity import Fidelity, aws_fidelity
 from offline.moto_server import Emulator, running_emulator
 from offline.policy_check import check, load_pack
 from offline.program import ROOT, StackRun
+from offline.restore_hooks import rds_restores
+from offline.restore_jobs import RestoreJobContract
 from offline.stack_state import states_from_run
 from operations.clock import SystemClock
 from operations.drill.measure import bars, gantt, improvements, tier_results
@@ -538,6 +545,128 @@ def _step_record(number: int, step: dict[str, Any]) -> StepRecord:
     )
 
 
+def _corruption(ctx: _Context, rec: StageRecord) -> None:
+    """Corrupt one item of each store in the serving (DR) region, recover each with recover.py as a
+    process, and check exactly the data of the moment before is back, nothing deleted."""
+    assert ctx.inventory is not None
+    inv, plan, dr = ctx.inventory, ctx.plan, ctx.plan.regions.dr
+    s3, standin = ctx.client("s3", dr), partial(_standin, ctx)
+    first = {
+        store: next((n for n, i in plan.data.items() if i.store == store), None) for store in ("rds", "s3")
+    }
+    dumped = next((n for n, i in plan.data.items() if i.store == "kubernetes" and i.restore_command), None)
+    # Object versions are timed to the second: the point is a whole second after the data was
+    # written (stages ago), and the corruption comes in the next second.
+    point = datetime.now(UTC).replace(microsecond=0)
+    time.sleep(1.0 - datetime.now(UTC).microsecond / 1e6 + 0.01)
+    corrupted_at = datetime.now(UTC)
+    before: dict[str, Any] = {}
+    rec.data = {"point": point.isoformat(), "corrupted_at": corrupted_at.isoformat(), "corrupted": {}}
+    if first["rds"]:
+        identifier = inv.dr.db_instance_identifiers[first["rds"]]
+        before["rows"] = corruption.rows(standin, identifier)
+        rec.data["corrupted"][first["rds"]] = corruption.corrupt_rows(standin, identifier, corrupted_at)
+    if first["s3"]:
+        bucket = inv.dr.bucket_names[first["s3"]]
+        before["objects"] = corruption.bucket_contents(s3, bucket)
+        before["versions"] = corruption.version_count(s3, bucket)
+        rec.data["corrupted"][first["s3"]] = corruption.corrupt_bucket(s3, bucket)
+    contract = None
+    if dumped:
+        before["dumps"] = corruption.write_dumps(s3, inv.dr.bucket_names[dumped], dumped, point)
+        contract = RestoreJobContract(plan, ctx.clusters[dr], lambda region: ctx.client("s3", region or dr))
+        ctx.clusters[dr].controllers.append(contract)
+    items = [n for n in (first["rds"], first["s3"], dumped) if n]
+    with rds_restores(partial(corruption.restore_standin, ctx.work, standin)):
+        reports, problems = _recover_each(
+            ctx, items, point=point, corrupted_at=corrupted_at, rows=before.get("rows"), database=first["rds"]
+        )
+    if first["rds"] in reports:
+        problems += _database_back(ctx, first["rds"], reports[first["rds"]], before["rows"])
+    if first["s3"] in reports:
+        bucket = inv.dr.bucket_names[first["s3"]]
+        if corruption.bucket_contents(s3, bucket) != before["objects"]:
+            problems.append(f"bucket {bucket} does not read as it did at {point.isoformat()}")
+        if corruption.version_count(s3, bucket) < before["versions"]:
+            problems.append(f"bucket {bucket} lost versions")
+    if dumped and contract is not None:
+        loaded = [(j.key, j.restore_namespace, j.problems) for j in contract.ran]
+        wanted: list[tuple[str, str, list[str]]] = [
+            (before["dumps"]["good"], str(plan.data[dumped].namespace), [])
+        ]
+        if loaded != wanted:
+            problems.append(f"restore Jobs {loaded}, expected {wanted}")
+    rec.data["recovered"] = {item: _recovered(r) for item, r in reports.items()}
+    rec.data["reports"] = {item: str(ctx.work / "reports" / f"recover-{item}.md") for item in reports}
+    said = [
+        f"{item} {r['outcome']} to {r['recovered_point']}, "
+        f"{describe_seconds(r['data_lost']['seconds'] or 0)} lost"
+        for item, r in reports.items()
+    ]
+    rec.detail = "; ".join(said) or "no item to corrupt"
+    if problems:
+        raise RehearsalFailed("; ".join(problems))
+
+
+def _recover_each(
+    ctx: _Context,
+    items: list[str],
+    *,
+    point: datetime,
+    corrupted_at: datetime,
+    rows: set[tuple[int, str]] | None,
+    database: str | None,
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """scripts/recover.py as a process for each item; the reports, and what went wrong."""
+    assert ctx.outputs_file is not None
+    reports: dict[str, dict[str, Any]] = {}
+    problems = []
+    for item in items:
+        report = ctx.work / "reports" / f"recover-{item}.json"
+        args = ["--outputs", str(ctx.outputs_file), "--plan", str(ctx.plan_path), "--item", item, "--yes"]
+        args += ["--to", point.strftime("%Y-%m-%dT%H:%M:%SZ"), "--report", str(report)]
+        args += ["--corrupted-at", corrupted_at.strftime("%Y-%m-%dT%H:%M:%SZ")]
+        if item == database and rows is not None:
+            args += ["--verify", corruption.row_check(ctx.work, sys.executable, len(rows))]
+        run = ctx.script("recover.py", *args)
+        (ctx.work / "reports" / f"recover-{item}.log").write_text(run.stdout + run.stderr)
+        if run.returncode != 0:
+            last = run.stderr.strip().splitlines()[-1:]
+            problems.append(f"recover.py --item {item} exited {run.returncode}: {last}")
+            continue
+        reports[item] = json.loads(report.read_text())
+    return reports, problems
+
+
+def _database_back(ctx: _Context, item: str, report: dict[str, Any], rows: set[tuple[int, str]]) -> list[str]:
+    """The restored instance holds exactly the rows of the point, and the database's name points at it."""
+    assert ctx.inventory is not None
+    inv, dr = ctx.inventory, ctx.plan.regions.dr
+    target = report["details"]["restored_instance"]
+    problems = []
+    if corruption.rows(partial(_standin, ctx), target) != rows:
+        problems.append(f"{target} does not hold exactly the rows of {report['recovered_point']}")
+    found = ctx.client("rds", dr).describe_db_instances(DBInstanceIdentifier=target)["DBInstances"][0]
+    zone, host = inv.dr.db_endpoint_zone_id, inv.dr.db_host_names.get(item)
+    assert zone is not None
+    assert host is not None
+    points_at = corruption.cname_values(ctx.client("route53", "us-east-1"), zone, host)
+    if points_at != [found["Endpoint"]["Address"]]:
+        problems.append(f"{host} points at {points_at}, not at {target}")
+    return problems
+
+
+def _recovered(report: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "outcome": report["outcome"],
+        "recovered_point": report["recovered_point"],
+        "data_lost_seconds": report["data_lost"]["seconds"],
+        "seconds": report["time"]["seconds"],
+        "rto_seconds": report["time"]["rto_seconds"],
+        "details": report["details"],
+    }
+
+
 STAGES: list[tuple[str, str, Stage]] = [
     ("deploy-primary", "Deploy the primary stack", _deploy_primary),
     ("deploy-dr", "Deploy the DR stack", _deploy_dr),
@@ -548,6 +677,7 @@ STAGES: list[tuple[str, str, Stage]] = [
     ("verify", "Verify the failover", _verify),
     ("readiness", "Judge the promoted DR region (scripts/dr_readiness.py)", _readiness),
     ("drill", "Write the drill report", _drill_report),
+    ("corruption", "Corrupt data, recover it to the moment before (scripts/recover.py)", _corruption),
 ]
 
 
@@ -646,6 +776,10 @@ def rehearse(
             ("failover", work / "reports" / "promote-dr.md"),
             ("readiness", work / "reports" / "readiness.md"),
             ("drill", work / "reports" / "drill.md"),
+            *[
+                (f"recovery of {r.stem.removeprefix('recover-')}", r)
+                for r in sorted(work.glob("reports/recover-*.md"))
+            ],
             ("summary", work / "reports" / "rehearsal.md"),
         )
         if path.exists() or name == "summary"

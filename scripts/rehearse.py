@@ -7,7 +7,8 @@ Starts an AWS emulator (moto) on 127.0.0.1, deploys the primary and DR stacks in
 real program (in the plan's own regions, whatever Pulumi.<stack>.yaml says; --config adds stack
 config as check_policies.py and preview.py take it), checks both with the policy pack, writes data,
 declares a regional outage, fails over with scripts/promote_dr.py, verifies what it did and what it
-lost, judges the promoted region with scripts/dr_readiness.py, and writes the drill report. No AWS
+lost, judges the promoted region with scripts/dr_readiness.py, writes the drill report, then
+corrupts data in the region that now serves and recovers each item with scripts/recover.py. No AWS
 account, no Pulumi CLI. Progress goes to stdout (stderr with --json, so that stdout is the JSON
 result alone); --keep leaves the emulator running to explore, its instructions on stderr.
 

@@ -9,11 +9,11 @@ against the tier's RTO, and delete the scratch; the result goes into the drill h
 rds: a scratch instance from the automated backups (replicated ones in DR). s3: the newest objects
 (--sample, 5 by default) copied from their versions into a scratch bucket and compared by SHA-256.
 kubernetes: the newest dump, checked against its SHA-256, loaded by the plan's restore_command in a
-restore Job into a scratch namespace. Only what carries this run's tag is ever deleted, whatever
-happened before (Ctrl-C included). --verify runs a shell command with the scratch endpoint in its
-environment (RESTORE_ENDPOINT, RESTORE_PORT, RESTORE_DB_INSTANCE, and PGHOST/PGPORT or
-MYSQL_HOST/MYSQL_TCP_PORT for the engine's own client). The report is
-reports/restore-test-<stack>-<time>.json and .md.
+restore Job into a scratch namespace. The scratch is tagged with the run's token and only what
+carries it is ever deleted, whatever happened before (Ctrl-C included). --verify runs a shell command
+with the scratch in its environment (rds: RESTORE_ENDPOINT, RESTORE_PORT, RESTORE_DB_INSTANCE, and
+PGHOST/PGPORT or MYSQL_HOST/MYSQL_TCP_PORT; s3: RESTORE_BUCKET, RESTORE_KEYS; kubernetes:
+RESTORE_NAMESPACE, RESTORE_CONTEXT). The report is reports/restore-test-<stack>-<time>.json and .md.
 
 Exit status:
   0    passed

@@ -76,7 +76,12 @@ def copy_forward(s3: Any, bucket: str, key: str, *, version_id: str, size: int, 
     version's id. The bucket's default encryption and Object Lock retention apply to the copy."""
     head = s3.head_object(Bucket=bucket, Key=key, VersionId=version_id)
     metadata = {**(head.get("Metadata") or {}), RESTORED_FROM: version_id, RESTORED_TO: point}
-    extra: dict[str, Any] = {"Metadata": metadata, "MetadataDirective": "REPLACE"}
+    extra: dict[str, Any] = {
+        "Metadata": metadata,
+        "MetadataDirective": "REPLACE",
+        "ChecksumAlgorithm": "SHA256",
+    }
+    s3.meta.events.register("before-call.s3.CopyObject", _lock_checksum, unique_id=_LOCK_CHECKSUM_HANDLER)
     for field in ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage", "CacheControl"):
         if head.get(field):
             extra[field] = head[field]
@@ -86,6 +91,21 @@ def copy_forward(s3: Any, bucket: str, key: str, *, version_id: str, size: int, 
         return str(s3.head_object(Bucket=bucket, Key=key).get("VersionId") or "")
     done = s3.copy_object(Bucket=bucket, Key=key, CopySource=source, **extra)
     return str(done.get("VersionId") or "")
+
+
+# A write into a bucket with an Object Lock default retention must carry Content-MD5 or a checksum
+# header, or S3 refuses it (S3 User Guide, "Configuring S3 Object Lock": "The Content-MD5 header is
+# required for any request to upload an object with a retention period"). A copy asks S3 for a
+# SHA-256 of the new version (x-amz-checksum-algorithm) and, its request having no body, sends that
+# empty body's MD5 too, which S3 checks like any other.
+_EMPTY_BODY_MD5 = "1B2M2Y8AsgTpgAmY7PhCfg=="
+_LOCK_CHECKSUM_HANDLER = "continuity-copy-object-lock-checksum"
+
+
+def _lock_checksum(params: dict[str, Any], **_: Any) -> None:
+    headers = params.setdefault("headers", {})
+    if not any(name.lower() == "content-md5" for name in headers):
+        headers["Content-MD5"] = _EMPTY_BODY_MD5
 
 
 def hide(s3: Any, bucket: str, key: str) -> str:

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from continuity.outputs import KubernetesInventory, KubernetesWorkload
-from continuity.plan import KUBERNETES_READABLE, KUBERNETES_RESTORE_VERBS
+from continuity.outputs import Inventory, KubernetesInventory, KubernetesWorkload
+from continuity.plan import KUBERNETES_READABLE, KUBERNETES_RESTORE_VERBS, Plan
 from operations.aws import Aws
 from operations.clock import Clock, poll_until
 from operations.errors import BadInput, Finding, StepFailed, WaitTimeout
@@ -50,17 +50,16 @@ class DumpTarget:
     reads: list[str]
 
 
-def dump_target(run: RestoreRun) -> DumpTarget:
+def dump_target(plan: Plan, inventory: Inventory, item: str, role: str) -> DumpTarget:
     """BadInput naming what is missing: the plan's restore_command, or outputs from before the
     restore identity existed."""
-    plan, item, role = run.plan, run.options.data_item, run.options.region_role
     spec = plan.data[item]
     if spec.restore_command is None:
         raise BadInput(
             f"data.{item}.restore_command is not set in plan {plan.source}: its dumps cannot be "
             "restored (docs/recovery.md)"
         )
-    where = run.inventory.region(role)
+    where = inventory.region(role)
     cluster: KubernetesInventory | None = where.kubernetes
     job: KubernetesWorkload | None = cluster.cron_jobs.get(item) if cluster is not None else None
     bucket = where.bucket_names.get(item)
@@ -168,7 +167,8 @@ class DumpTest:
         return (self.clusters or Clusters()).api(self.target.context)
 
     def preflight(self, run: RestoreRun, rec: StepRecord) -> None:
-        target = self.target = dump_target(run)
+        item, role = run.options.data_item, run.options.region_role
+        target = self.target = dump_target(run.plan, run.inventory, item, role)
         run.scratch = scratch_namespace(target.namespace, run.started_at)
         self.job = job_name(target.item, "rt", run.started_at)
         self.dump, self.sha256 = checked_dump(

@@ -22,9 +22,10 @@ from operations.failover.steps import Timing
 from operations.restore.run import RestoreTiming
 from tests.operations.estate import LagAfterReplica
 from tests.operations.harness import Scenario
+from tests.operations.test_recover import exact, named, recover, restorable
 from tests.operations.test_restore_scheduled import RestoreJobsAnswer
 from tests.operations.toolkit import Run, Toolkit, ready
-from tests.operations.world import DR
+from tests.operations.world import DR, PRIMARY
 
 Make = Callable[..., Scenario]
 MakeToolkit = Callable[..., Toolkit]
@@ -63,6 +64,7 @@ def toolkit_actions(make: MakeToolkit) -> dict[str, set[str]]:
         "restore_test primary": t.run("restore_test", *history, timing=restore),
         "restore_test dr": t.run("restore_test", "--region", "dr", *history, timing=restore),
         "restore_test s3": t.run("restore_test", "--data-item", "user-files", *history, timing=restore),
+        **recoveries(t),
         "dr_readiness restore testing": scheduled_restores(t),
         "dr_drill": t.run("dr_drill", "--yes", *history, timing=FAILOVER),
         "failback": t.run(
@@ -93,6 +95,19 @@ def scheduled_restores(t: Toolkit) -> Run:
     return Run(0, result.out, result.err, result.report, result.markdown, result.recorder, result.clock)
 
 
+def recoveries(t: Toolkit) -> dict[str, Run]:
+    """recover.py on the primary's database (restored and cut over by its name) and on user-files
+    (rolled back: copies and a delete marker)."""
+    outputs = named(t)
+    point = exact(restorable(t))
+    bucket = t.estate.buckets["primary"]["user-files"]
+    t.client("s3", PRIMARY).put_object(Bucket=bucket, Key="later.json", Body=b"written after the point")
+    return {
+        "recover rds": recover(t, outputs, "--item", "database", "--to", point, "--yes"),
+        "recover s3": recover(t, outputs, "--item", "user-files", "--to", point, "--yes"),
+    }
+
+
 def test_every_call_of_the_toolkit_is_allowed__only_restore_tests_delete(estate: MakeToolkit) -> None:
     actions = toolkit_actions(estate)
     for name, called in actions.items():
@@ -106,6 +121,8 @@ def test_every_call_of_the_toolkit_is_allowed__only_restore_tests_delete(estate:
         "restore_test primary": ["rds:DeleteDBInstance"],
         "restore_test dr": ["rds:DeleteDBInstance"],
         "restore_test s3": ["s3:DeleteBucket", "s3:DeleteObject"],
+        "recover rds": [],
+        "recover s3": ["s3:DeleteObject"],
         "dr_readiness restore testing": [],
         "dr_drill": [],
         "failback": [],
@@ -128,8 +145,15 @@ def test_every_delete_granted_is_only_for_tagged_scratch_instances() -> None:
         deleting = [
             s for s in document["Statement"] if any(a.split(":")[1].startswith("Delete") for a in s["Action"])
         ]
-        assert [s["Sid"] for s in deleting] == ["ScratchInstancesOnly", "ScratchBuckets"]
-        instances, buckets = deleting
+        assert [s["Sid"] for s in deleting] == [
+            "ScratchInstancesOnly",
+            "RollBacksOfThisStack",
+            "ScratchBuckets",
+        ]
+        instances, rollbacks, buckets = deleting
+        # a roll-back only places delete markers: removing a version is never granted
+        assert rollbacks["Action"] == ["s3:PutObject", "s3:DeleteObject"]
+        assert not any("DeleteObjectVersion" in a for s in document["Statement"] for a in s["Action"])
         assert instances["Condition"] == {
             "StringLike": {"aws:ResourceTag/continuity:scratch": "restore-test-*"}
         }

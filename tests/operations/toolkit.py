@@ -40,6 +40,10 @@ def _main(script: str) -> Main:
         from scripts.promote_dr import main as promote
 
         return promote
+    if script == "recover":
+        from scripts.recover import main as recover
+
+        return recover
     raise ValueError(script)
 
 

@@ -14,7 +14,7 @@ from operations.clock import SystemClock
 from operations.progress import progress_for
 
 # What moto's server does not implement, and readiness therefore reports as unknown.
-EMULATOR_GAPS = ("ListRecoveryPointsByBackupVault",)
+EMULATOR_GAPS = ("ListRecoveryPointsByBackupVault", "ListRestoreJobs")
 
 
 def rehearsed(plan: Path, work: Path) -> RehearsalResult:
@@ -64,3 +64,13 @@ def assert_rehearsal_did_its_job(plan_path: Path, result: RehearsalResult) -> No
     assert "```mermaid" in drill
     for kind in ("failover", "readiness", "drill", "summary"):
         assert Path(result.reports[kind]).is_file(), kind
+    # The corruption in the serving region was recovered, one item of each store the plan has, each to
+    # the point before it (the stage itself checks the rows, objects and dump are exactly back).
+    corruption = stages["corruption"].data
+    stores = {"rds", "s3"} & {i.store for i in plan.data.values()}
+    dumps = any(i.store == "kubernetes" and i.restore_command for i in plan.data.values())
+    assert len(corruption["recovered"]) == len(stores) + int(dumps), corruption
+    for item, recovered in corruption["recovered"].items():
+        assert recovered["outcome"] == "recovered", (item, recovered)
+        assert recovered["seconds"] <= recovered["rto_seconds"], (item, recovered)
+        assert recovered["data_lost_seconds"] <= plan.rpo_of(plan.data[item]).seconds, (item, recovered)
