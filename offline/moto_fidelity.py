@@ -1,6 +1,6 @@
 """moto, made to behave like AWS where the disaster-recovery lifecycle depends on it.
 
-moto 5.2.5 differs from AWS in five places the stacks and a failover touch; the emulator (and any test that
+moto 5.2.5 differs from AWS in six places the stacks and a failover touch; the emulator (and any test that
 exercises these paths) applies these patches to moto's backends in this process, which is also
 where a ThreadedMotoServer keeps its state:
 
@@ -12,10 +12,13 @@ where a ThreadedMotoServer keeps its state:
 - a restore from replicated automated backups ignores the backups and restores whatever instance
   the region has first;
 - a replica of a multi-Region KMS key shares its primary's aliases (AWS keeps aliases per Region,
-  so the same alias name names the primary in one Region and the replica in another).
+  so the same alias name names the primary in one Region and the replica in another);
+- AWS Backup's ListRecoveryPointsByBackupVault and ListRestoreJobs are not routed (an HTTP 404
+  page): they answer from what the rehearsal's "AWS Backup ran the rules" stage recorded
+  (offline/backup_jobs.py).
 
-``Fidelity`` holds what AWS would know that moto does not: which endpoints are down, and which
-automated backups were replicated from which instance.
+``Fidelity`` holds what AWS would know that moto does not: which endpoints are down, which
+automated backups were replicated from which instance, and AWS Backup's recovery points and jobs.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from moto.backup import responses as backup_responses
+from moto.backup import urls as backup_urls
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.kms import models as kms_models
@@ -34,6 +39,7 @@ from moto.rds import models as rds_models
 from moto.route53 import responses as route53_responses
 
 from continuity.plan import RDS_PITR_RPO
+from offline import backup_jobs
 
 # Route 53's checkers run from these regions; several observe every endpoint.
 CHECKER_REGIONS = [
@@ -67,6 +73,7 @@ class Fidelity:
 
     failing_health_checks: set[str] = field(default_factory=set)
     replicated_backups: dict[str, ReplicatedBackups] = field(default_factory=dict)
+    backups: backup_jobs.BackupRecords = field(default_factory=backup_jobs.BackupRecords)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def declare_outage(self, health_check_id: str) -> None:
@@ -103,6 +110,7 @@ def aws_fidelity(fidelity: Fidelity) -> Iterator[Fidelity]:
     rds_backend: Any = rds_models.RDSBackend
     route53_api: Any = route53_responses.Route53
     kms_backend: Any = kms_models.KmsBackend
+    backup_api: Any = backup_responses.BackupResponse
     originals = {
         "replicate_key": kms_backend.replicate_key,
         "promote": rds_backend.promote_read_replica,
@@ -189,6 +197,19 @@ def aws_fidelity(fidelity: Fidelity) -> Iterator[Fidelity]:
         replica.aliases = {}  # moto's shallow copy shares the primary's alias table
         return replica
 
+    def list_recovery_points_by_backup_vault(self: Any) -> ActionResult:
+        return ActionResult(backup_jobs.list_recovery_points_by_backup_vault(self, fidelity.backups))
+
+    def list_restore_jobs(self: Any) -> ActionResult:
+        return ActionResult(backup_jobs.list_restore_jobs(self, fidelity.backups))
+
+    # moto builds a server's routes from this table on the service's first request: patched
+    # before it, as every emulator of the rehearsal is.
+    routes = {path: backup_responses.BackupResponse.dispatch for path in backup_jobs.URL_PATHS}
+    added = [path for path in routes if path not in backup_urls.url_paths]
+    backup_urls.url_paths.update(routes)
+    backup_api.list_recovery_points_by_backup_vault = list_recovery_points_by_backup_vault
+    backup_api.list_restore_jobs = list_restore_jobs
     kms_backend.replicate_key = replicate_key
     rds_backend.promote_read_replica = promote_read_replica
     rds_backend.describe_db_instance_automated_backups = describe_db_instance_automated_backups
@@ -197,6 +218,10 @@ def aws_fidelity(fidelity: Fidelity) -> Iterator[Fidelity]:
     try:
         yield fidelity
     finally:
+        for path in added:
+            backup_urls.url_paths.pop(path, None)
+        del backup_api.list_recovery_points_by_backup_vault
+        del backup_api.list_restore_jobs
         kms_backend.replicate_key = originals["replicate_key"]
         rds_backend.promote_read_replica = originals["promote"]
         rds_backend.describe_db_instance_automated_backups = originals["backups"]
