@@ -3,9 +3,12 @@
 Stage by stage: start the emulator, deploy the primary then the DR stack (the real program, its
 resources created in the emulator), check both with the policy pack, write data (rows to a stand-in
 for each database, objects to the backup buckets, and show that a locked object cannot be
-deleted), declare a regional outage (the primary's health check starts failing), fail over with
-`scripts/promote_dr.py` as a real process, verify what it did and the data it lost, judge the
-promoted DR region with `scripts/dr_readiness.py`, and write the drill report. Then, in the region
+deleted), let AWS Backup run the stacks' rules once (a recovery point per protected resource per
+rule, copies in the DR vault, a restore test per restore testing plan: offline/backup_jobs.py),
+declare a regional outage (the primary's health check starts failing), fail over with
+`scripts/promote_dr.py` as a real process, verify what it did and the data it lost, record the
+failover in the drill history as the drill it is, judge the promoted DR region with
+`scripts/dr_readiness.py`, and write the drill report. Then, in the region
 that now serves, a corruption (rows of a database overwritten, objects of a write-once bucket
 encrypted, a bad dump of in-cluster data) recovered item by item with `scripts/recover.py` to the
 moment before, checking that exactly what was there is back (offline/corruption.py).
@@ -37,7 +40,7 @@ from continuity.derive import RDS_PITR_RPO
 from continuity.durations import describe_seconds
 from continuity.outputs import Inventory, Promotion, parse_inventory, parse_promotion
 from continuity.plan import Plan, load_plan
-from offline import corruption
+from offline import backup_jobs, corruption
 from offline.deployment import EmulatedAccount
 from offline.emulator import Emulation, check_destroy
 from offline.fake_kubernetes import FakeCluster, running_cluster, write_kubeconfig
@@ -49,7 +52,9 @@ from offline.restore_hooks import rds_restores
 from offline.restore_jobs import RestoreJobContract
 from offline.stack_state import states_from_run
 from operations.clock import SystemClock
+from operations.aws import arn_account
 from operations.drill.measure import bars, gantt, improvements, tier_results
+from operations.history import DRILL, append_entry, parse_location
 from operations.progress import Progress
 from operations.report import StepRecord, md_table
 
@@ -322,6 +327,29 @@ def _write_data(ctx: _Context, rec: StageRecord) -> None:
     )
 
 
+def _backups(ctx: _Context, rec: StageRecord) -> None:
+    """AWS Backup ran the stacks' rules once, now: what readiness then finds in the vaults (moto
+    runs no rule; offline/backup_jobs.py records what AWS Backup would)."""
+    assert ctx.primary is not None
+    assert ctx.dr is not None
+    assert ctx.inventory is not None
+    account = arn_account(ctx.inventory.primary.vault_arn) or ""
+    ran = backup_jobs.run_rules(
+        ctx.client, ctx.fidelity.backups, [ctx.primary, ctx.dr], account, datetime.now(UTC)
+    )
+    rec.data = {
+        "recovery_points": ran.recovery_points,
+        "copies": ran.copies,
+        "restore_jobs": ran.restore_jobs,
+        "untested": ran.untested,
+    }
+    rec.detail = (
+        f"{ran.recovery_points} recovery points, {ran.copies} copies to the DR vault, "
+        f"{ran.restore_jobs} restore testing jobs"
+        + (f"; nothing to restore for {', '.join(ran.untested)}" if ran.untested else "")
+    )
+
+
 def _declare_outage(ctx: _Context, rec: StageRecord) -> None:
     assert ctx.promotion is not None
     dns = ctx.promotion.dns
@@ -429,6 +457,38 @@ def _verify(ctx: _Context, rec: StageRecord) -> None:
     )
     if problems:
         raise RehearsalFailed("; ".join(problems))
+
+
+def _record_drill(ctx: _Context, rec: StageRecord) -> None:
+    """The failover just rehearsed is a drill: in the drill history (the DR stack's drillHistory,
+    where scripts/dr_drill.py appends its own) before readiness reads it, as dr_drill records its
+    drill before anyone judges the environment again."""
+    assert ctx.inventory is not None
+    assert ctx.promotion is not None
+    assert ctx.outage_at is not None
+    text = ctx.inventory.drill_history
+    location = parse_location(text if text.startswith("s3://") else str(ctx.work / text))
+    report = ctx.failover_report
+    rto = None if ctx.healthy_at is None else (ctx.healthy_at - ctx.outage_at).total_seconds()
+    objective = ctx.promotion.objectives.rto_seconds
+    entry = {
+        "kind": DRILL,
+        "at": ctx.outage_at.isoformat(),
+        "ok": report.get("outcome") == "promoted",
+        "service": ctx.plan.service,
+        "stack": ctx.inventory.stack,
+        "failure_time": ctx.outage_at.isoformat(),
+        "healthy_at": None if ctx.healthy_at is None else ctx.healthy_at.isoformat(),
+        "rto_seconds": None if rto is None else round(rto, 3),
+        "rto_objective_seconds": objective,
+        "rto_met": None if rto is None else rto <= objective,
+        "outcome": str(report.get("outcome")),
+        "report": str(ctx.work / "reports" / "promote-dr.json"),
+        "source": "rehearsal (offline/rehearsal.py)",
+    }
+    append_entry(location, entry, ctx.account, ctx.plan.regions.dr)  # type: ignore[arg-type]
+    rec.data = {"history": location.text, "entry": entry}
+    rec.detail = f"drill of {ctx.outage_at.isoformat(timespec='seconds')} appended to {text}"
 
 
 def _readiness(ctx: _Context, rec: StageRecord) -> None:
@@ -672,9 +732,11 @@ STAGES: list[tuple[str, str, Stage]] = [
     ("deploy-dr", "Deploy the DR stack", _deploy_dr),
     ("policies", "Check both stacks with the policy pack", _check_policies),
     ("data", "Write data", _write_data),
+    ("backups", "AWS Backup ran the rules (backups, copies, restore testing)", _backups),
     ("outage", "Declare a regional outage", _declare_outage),
     ("failover", "Fail over (scripts/promote_dr.py)", _fail_over),
     ("verify", "Verify the failover", _verify),
+    ("record", "Record the drill in the drill history", _record_drill),
     ("readiness", "Judge the promoted DR region (scripts/dr_readiness.py)", _readiness),
     ("drill", "Write the drill report", _drill_report),
     ("corruption", "Corrupt data, recover it to the moment before (scripts/recover.py)", _corruption),
