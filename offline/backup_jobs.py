@@ -226,9 +226,9 @@ def run_rules(
             wanted = _conditions(selection.inputs.get("conditions"))
             for resource in (r for r in resources if _matches(r.tags, wanted)):
                 for rule in rules:
-                    _apply(records, rule, resource, run.region, account, now, done)
+                    _apply(records, rule, resource, region=run.region, account=account, now=now, done=done)
     for run in runs:
-        _restore_tests(records, run, account, now, done)
+        _restore_tests(records, run, account=account, now=now, done=done)
     return done
 
 
@@ -236,6 +236,7 @@ def _apply(
     records: BackupRecords,
     rule: dict[str, Any],
     resource: Resource,
+    *,
     region: str,
     account: str,
     now: datetime,
@@ -278,7 +279,9 @@ def _apply(
         done.copies += 1
 
 
-def _restore_tests(records: BackupRecords, run: StackRun, account: str, now: datetime, done: RulesRun) -> None:
+def _restore_tests(
+    records: BackupRecords, run: StackRun, account: str, now: datetime, done: RulesRun
+) -> None:
     selections = run.of_type("aws:backup/restoreTestingSelection:RestoreTestingSelection")
     for plan in run.of_type("aws:backup/restoreTestingPlan:RestoreTestingPlan"):
         name, arn = str(plan.inputs["name"]), str(plan.outputs["arn"])
@@ -291,7 +294,9 @@ def _restore_tests(records: BackupRecords, run: StackRun, account: str, now: dat
                 for selection in picked:
                     kind = selection.inputs.get("protectedResourceType")
                     wanted = _conditions(selection.inputs.get("protectedResourceConditions"))
-                    if point["ResourceType"] == kind and _matches(records.tags[point["RecoveryPointArn"]], wanted):
+                    if point["ResourceType"] == kind and _matches(
+                        records.tags[point["RecoveryPointArn"]], wanted
+                    ):
                         candidates.append(point)
         if not candidates:
             done.untested.append(name)

@@ -51,11 +51,13 @@ from offline.program import ROOT, StackRun
 from offline.restore_hooks import rds_restores
 from offline.restore_jobs import RestoreJobContract
 from offline.stack_state import states_from_run
-from operations.clock import SystemClock
 from operations.aws import arn_account
+from operations.clock import SystemClock
 from operations.drill.measure import bars, gantt, improvements, tier_results
 from operations.history import DRILL, append_entry, parse_location
 from operations.progress import Progress
+from operations.readiness.checks import STATUSES
+from operations.readiness.run import counts_text
 from operations.report import StepRecord, md_table
 
 # A cross-region replica typically trails its source by seconds; AWS states no bound, so the
@@ -512,14 +514,9 @@ def _readiness(ctx: _Context, rec: StageRecord) -> None:
         )
     ctx.readiness_report = json.loads(report.read_text())
     checks = ctx.readiness_report.get("checks", [])
-    counts = {
-        verdict: sum(1 for c in checks if c.get("verdict") == verdict)
-        for verdict in ("pass", "fail", "unknown")
-    }
+    counts = {verdict: sum(1 for c in checks if c.get("verdict") == verdict) for verdict in STATUSES}
     rec.data = {"exit_code": done.returncode, "counts": counts, "report": str(report)}
-    rec.detail = (
-        f"{counts['pass']} pass, {counts['fail']} fail, {counts['unknown']} unknown (exit {done.returncode})"
-    )
+    rec.detail = f"{counts_text(counts)} (exit {done.returncode})"
 
 
 def _drill_report(ctx: _Context, rec: StageRecord) -> None:

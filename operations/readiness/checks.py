@@ -1,9 +1,12 @@
 """Readiness judgements: pure functions from one reading and the plan's target to a verdict.
 
-Every check ends pass, fail or unknown, with the measured value and the target in words, so a
-line of the report says what was seen and what the plan asks. Unknown means the reading could not
-be taken or cannot be judged (an API that did not answer, a metric with no datapoint); it never
-passes: run.py counts it against readiness.
+Every check ends pass, fail, unknown or expected, with the measured value and the target in words,
+so a line of the report says what was seen and what the plan asks. Unknown means the reading could
+not be taken or cannot be judged (an API that did not answer, a metric with no datapoint); it never
+passes: run.py counts it against readiness. Expected is what a failover leaves behind by design
+and failback undoes (the promoted database has no replica; the DR cluster's backup jobs, resumed
+by the failover, have not run yet): shown as such, not counted as a failure. Anything else that
+differs after a failover (a missing instance, a broken replica, a job that ran and failed) fails.
 
 Targets come from the plan through `continuity.derive`, never restated here:
 
@@ -41,7 +44,10 @@ from operations.s3 import Listing, ObjectLockView, ReplicationRule
 PASS = "pass"  # noqa: S105 - a check status, not a password
 FAIL = "fail"
 UNKNOWN = "unknown"
-STATUSES = (PASS, FAIL, UNKNOWN)
+EXPECTED = "expected"
+STATUSES = (PASS, FAIL, UNKNOWN, EXPECTED)
+# What an expected check's detail opens with.
+AFTER_FAILOVER = "expected after a failover"
 
 # Areas, in report order.
 AREAS = ("databases", "backups", "buckets", "routing", "services", "testing")
@@ -139,17 +145,20 @@ def judge_standby(
     source_identifier: str,
     region: str,
     failed_back: bool = False,
+    failover_in_effect: bool = False,
 ) -> Verdict:
     if view is None:
         return Verdict(FAIL, "missing", f"no instance of that name in {region}")
     if view.broken:
         return Verdict(FAIL, view.status, "it will not recover by waiting")
     if not view.is_replica:
-        why = (
-            "a stale copy left by the failback: re-create the replica (docs/failback.md)"
-            if failed_back
-            else "promoted: a failover is in effect and no replica protects the data until failback"
-        )
+        if failed_back:
+            why = "a stale copy left by the failback: re-create the replica (docs/failback.md)"
+            return Verdict(FAIL, f"standalone ({view.status})", why)
+        if failover_in_effect:
+            why = f"{AFTER_FAILOVER}: promoted, it serves the data (failback re-creates the replica)"
+            return Verdict(EXPECTED, f"standalone ({view.status})", why)
+        why = "promoted, yet no failover is in effect: nothing replicates to the DR region"
         return Verdict(FAIL, f"standalone ({view.status})", why)
     if view.replica_source is not None and not view.replica_of(source_arn, source_identifier):
         return Verdict(FAIL, f"read replica of {view.replica_source}", f"not of {source_arn}")
@@ -161,7 +170,11 @@ def judge_standby(
     return Verdict(PASS, f"read replica of {source_identifier}, replicating")
 
 
-def judge_replica_lag(lag: LagReading | None, target: Target) -> Verdict:
+def judge_replica_lag(lag: LagReading | None, target: Target, *, promoted: bool = False) -> Verdict:
+    """``promoted``: there is no replica because a failover in effect promoted it."""
+    if lag is None and promoted:
+        why = f"{AFTER_FAILOVER}: nothing replicates until failback re-creates the replica"
+        return Verdict(EXPECTED, "no replica", why)
     if lag is None:
         return Verdict(FAIL, "no replica", "nothing replicates to the DR region (see standby)")
     if lag.seconds is None:
@@ -365,12 +378,21 @@ def judge_kubernetes_capacity(
     return Verdict(PASS, measured)
 
 
-def judge_backup_job(view: CronJobView | None, now: datetime, target: Target) -> Verdict:
-    """The newest successful run of a backup CronJob against its schedule's longest gap."""
+def judge_backup_job(
+    view: CronJobView | None, now: datetime, target: Target, *, resumed_by_failover: bool = False
+) -> Verdict:
+    """The newest successful run of a backup CronJob against its schedule's longest gap.
+    ``resumed_by_failover``: the DR cluster's job, which runs only once a failover is in effect."""
     if view is None:
         return Verdict(FAIL, "cronjob missing")
     if view.suspended:
         return Verdict(FAIL, "suspended", f"{view.namespace}/{view.name} runs no backups while suspended")
+    if resumed_by_failover and view.last_scheduled is None and view.last_successful is None:
+        why = (
+            f"{AFTER_FAILOVER}: {view.namespace}/{view.name} runs from the failover on and has not been "
+            f"scheduled yet; its first run is due within the schedule's gap ({view.schedule})"
+        )
+        return Verdict(EXPECTED, "not run yet", why)
     scheduled = f"; last scheduled {iso(view.last_scheduled)}" if view.last_scheduled else ""
     none = f"no successful run of {view.namespace}/{view.name}{scheduled}"
     return judge_age(view.last_successful, now, target, none=none)

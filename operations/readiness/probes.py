@@ -35,6 +35,7 @@ from operations.history import (
 )
 from operations.readiness.checks import (
     DUMP_ALLOWANCE,
+    EXPECTED,
     FAIL,
     UNKNOWN,
     Check,
@@ -206,13 +207,16 @@ def _standby(ctx: Context, name: str, source_arn: str, source_identifier: str) -
         source_identifier=source_identifier,
         region=ctx.inventory.dr_region,
         failed_back=failed_back,
+        failover_in_effect=not failed_back and ctx.failover_in_effect()[0],
     )
 
 
 def _replica_lag(ctx: Context, name: str, target: Target) -> Verdict:
     view = ctx.instance("dr", name)
     if view is None or not view.is_replica:
-        return judge_replica_lag(None, target)
+        # Promoted by a failover in effect (not broken, not left behind by a failback).
+        promoted = view is not None and not view.broken and _standby(ctx, name, "", "").status == EXPECTED
+        return judge_replica_lag(None, target, promoted=promoted)
     client = ctx.aws.client("cloudwatch", ctx.inventory.dr_region)
     return judge_replica_lag(cloudwatch.replica_lag(client, view.identifier, ctx.now), target)
 
@@ -327,7 +331,7 @@ def _backup_job(ctx: Context, role: str, item: str, target: Target) -> Verdict:
     assert on is not None
     workload = on.cron_jobs[item]
     view = kubernetes.describe_cron_job(ctx.clusters.api(on.context), workload.namespace, workload.name)
-    return judge_backup_job(view, ctx.now, target)
+    return judge_backup_job(view, ctx.now, target, resumed_by_failover=role == "dr")
 
 
 def _recency(ctx: Context, kind: str, data_item: str | None, every: Target) -> Verdict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from operations.readiness.checks import FAIL, PASS, UNKNOWN
-from operations.readiness.run import ReadinessRun
+from operations.readiness.checks import EXPECTED, FAIL, PASS, UNKNOWN
+from operations.readiness.run import ReadinessRun, counts_text
 from operations.report import duration, iso, md_table
 
 REPORT_FORMAT = 1
@@ -13,7 +13,7 @@ UNKNOWN_POLICY = (
     "an unknown check (a reading that could not be taken or judged) counts as not ready: exit 1, "
     "unless --allow-unknown"
 )
-_MARK = {PASS: "PASS", FAIL: "FAIL", UNKNOWN: "UNKNOWN"}
+_MARK = {PASS: "PASS", FAIL: "FAIL", UNKNOWN: "UNKNOWN", EXPECTED: "EXPECTED"}
 
 
 def report_data(run: ReadinessRun) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def report_data(run: ReadinessRun) -> dict[str, Any]:
         "verdict": run.verdict,
         "exit_code": int(run.exit_code),
         "summary": run.summary,
-        "counts": {status: run.count(status) for status in (PASS, FAIL, UNKNOWN)},
+        "counts": {status: run.count(status) for status in (PASS, FAIL, UNKNOWN, EXPECTED)},
         "unknown_policy": UNKNOWN_POLICY,
         "allow_unknown": run.allow_unknown,
         "failover_in_effect": run.failover_in_effect,
@@ -62,7 +62,7 @@ def report_markdown(data: dict[str, Any]) -> str:
                 ["Plan", data["plan"]],
                 ["Read at", data["started_at"] or "-"],
                 ["Took", duration(data["seconds"])],
-                ["Checks", f"{counts[PASS]} pass, {counts[FAIL]} fail, {counts[UNKNOWN]} unknown"],
+                ["Checks", counts_text(counts)],
                 ["Verdict", f"{data['verdict']} (exit {data['exit_code']})"],
                 ["Unknown", data["unknown_policy"]],
                 ["Drill history", data["history"]],
@@ -70,7 +70,7 @@ def report_markdown(data: dict[str, Any]) -> str:
         ),
         "",
     ]
-    for status, title in ((FAIL, "Failing"), (UNKNOWN, "Unknown")):
+    for status, title in ((FAIL, "Failing"), (UNKNOWN, "Unknown"), (EXPECTED, "Expected after the failover")):
         found = [c for c in data["checks"] if c["verdict"] == status]
         if found:
             out += [

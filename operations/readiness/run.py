@@ -7,7 +7,8 @@
     services   the DR services at warm capacity (full while a failover is in effect)
     testing    the last successful restore test of each database, and the last drill
 
-The verdict is "ready" only when every check passes. Any failure makes it "not ready"; unknowns
+The verdict is "ready" only when every check passes or is the state a failover in effect leaves
+by design (expected: no replica until failback). Any failure makes it "not ready"; unknowns
 without failures make it "unknown". Both exit 1: a check that cannot be measured is readiness
 nobody knows, which is not readiness. ``allow_unknown`` exits 0 on "unknown" (the summary still
 lists each unknown), for environments where some reading is known to be impossible (an emulator,
@@ -30,7 +31,7 @@ from operations.errors import ExitCode
 from operations.history import HistoryLocation
 from operations.kubernetes import Clusters
 from operations.progress import Progress
-from operations.readiness.checks import AREAS, FAIL, PASS, UNKNOWN, Check
+from operations.readiness.checks import AREAS, EXPECTED, FAIL, PASS, UNKNOWN, Check
 from operations.readiness.probes import AREA_READS, Context, raise_for_credentials
 from operations.report import Timeline
 from operations.tasks import run_all
@@ -76,7 +77,7 @@ class ReadinessRun:
 
     @property
     def summary(self) -> str:
-        counts = f"{self.count(PASS)} pass, {self.count(FAIL)} fail, {self.count(UNKNOWN)} unknown"
+        counts = counts_text({s: self.count(s) for s in (PASS, EXPECTED, FAIL, UNKNOWN)})
         text = f"{self.service}: {self.verdict} ({counts} of {len(self.checks)} checks)"
         if self.verdict == UNKNOWN_VERDICT:
             text += (
@@ -85,6 +86,14 @@ class ReadinessRun:
                 else "; an unknown check counts as not ready"
             )
         return text
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """``27 pass, 2 expected after a failover, 0 fail, 0 unknown`` (expected only when there are)."""
+    words = {PASS: "pass", EXPECTED: "expected after a failover", FAIL: "fail", UNKNOWN: "unknown"}
+    return ", ".join(
+        f"{counts.get(s, 0)} {word}" for s, word in words.items() if s != EXPECTED or counts.get(s)
+    )
 
 
 def run_readiness(
@@ -129,8 +138,8 @@ def run_readiness(
     def area(key: str) -> list[Check]:
         with timeline.step(key) as record:
             checks = AREA_READS[key](ctx)
-            counts = {s: sum(1 for c in checks if c.status == s) for s in (PASS, FAIL, UNKNOWN)}
-            record.notes.append(", ".join(f"{n} {s}" for s, n in counts.items()))
+            counts = {s: sum(1 for c in checks if c.status == s) for s in (PASS, EXPECTED, FAIL, UNKNOWN)}
+            record.notes.append(counts_text(counts))
             record.outcome = "done" if checks else "skipped"
             return checks
 

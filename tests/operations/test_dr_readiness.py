@@ -245,14 +245,17 @@ def test_failover_in_effect__full_capacity_and_an_inverted_check_expected(estate
     failover = t.run("promote_dr", "--force", "--yes", timing=FAST)
     assert failover.code == 0, failover.err
     result = t.run("dr_readiness")
-    assert result.code == 1
+    # Ready: the promoted database's missing replica is the failover's expected state, not a failure.
+    assert result.code == 0
+    assert result.check("replica-lag database")["verdict"] == "expected"
     assert result.check("capacity api")["verdict"] == "pass"
     assert result.check("capacity api")["target"].startswith(
         "4 tasks running, steady (full: a failover is in effect)"
     )
     assert result.check("health-check primary")["verdict"] == "pass"
+    assert result.check("standby database")["verdict"] == "expected"
     assert result.check("standby database")["detail"] == (
-        "promoted: a failover is in effect and no replica protects the data until failback"
+        "expected after a failover: promoted, it serves the data (failback re-creates the replica)"
     )
     assert result.report is not None
     assert result.report["notes"] == [

@@ -101,7 +101,7 @@ def test_rule_target__continuous_in_its_vault__schedule_plus_windows_for_copies(
             instance(replica_source=None, replication_status=None),
             FAIL,
             "standalone (available)",
-            "promoted: a failover is in effect and no replica protects the data until failback",
+            "promoted, yet no failover is in effect: nothing replicates to the DR region",
         ),
         (
             instance(replica_source="arn:aws:rds:us-east-1:123456789012:db:someone-else"),
