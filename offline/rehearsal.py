@@ -56,7 +56,7 @@ from operations.clock import SystemClock
 from operations.drill.measure import bars, gantt, improvements, tier_results
 from operations.history import DRILL, append_entry, parse_location
 from operations.progress import Progress
-from operations.readiness.checks import STATUSES
+from operations.readiness.checks import EXPECTED, STATUSES
 from operations.readiness.run import counts_text
 from operations.report import StepRecord, md_table
 
@@ -581,10 +581,25 @@ def drill_markdown(ctx: _Context) -> str:
                 "## To improve",
                 "",
                 *([f"- {line}" for line in found] or ["- nothing: every objective met, every check passed"]),
+                *_expected_section(ctx.readiness_report.get("checks", [])),
             ]
         )
         + "\n"
     )
+
+
+def _expected_section(checks: list[dict[str, Any]]) -> list[str]:
+    """Readiness's checks that show the failover's own state (no replica until failback): said, and
+    why, apart from what to improve."""
+    expected = [c for c in checks if c.get("verdict") == EXPECTED]
+    if not expected:
+        return []
+    return [
+        "",
+        "## Expected after the failover (not to improve)",
+        "",
+        *[f"- {c['check']}: {c['measured']}; {c['detail']}" for c in expected],
+    ]
 
 
 def _step_record(number: int, step: dict[str, Any]) -> StepRecord:

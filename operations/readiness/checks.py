@@ -403,17 +403,25 @@ def judge_backup_job(
 
 
 def judge_recency(
-    entry: dict[str, Any] | None, last_attempt: dict[str, Any] | None, now: datetime, every: Target
+    entry: dict[str, Any] | None,
+    last_attempt: dict[str, Any] | None,
+    now: datetime,
+    every: Target,
+    *,
+    remedy: str = "",
 ) -> Verdict:
+    """``remedy``: the command that would record one, said when there is none or it is overdue."""
     tried = ""
     if last_attempt is not None and last_attempt is not entry:
         when = entry_time(last_attempt)
         tried = f"the last attempt, {span(_age(when, now)) + ' ago' if when else 'undated'}, failed"
+    todo = f": {remedy}" if remedy else ""
     if entry is None:
-        return Verdict(FAIL, "never", tried or "no successful one in the drill history")
+        return Verdict(FAIL, "never", (tried or "no successful one in the drill history") + todo)
     moment = entry_time(entry)
     assert moment is not None, "history.parse_lines keeps dated entries only"
     assert every.seconds is not None
     age = _age(moment, now)
-    status = PASS if age <= every.seconds else FAIL
-    return Verdict(status, f"{span(age)} ago ({iso(moment)})", tried)
+    if age > every.seconds:
+        return Verdict(FAIL, f"{span(age)} ago ({iso(moment)})", (tried or "overdue") + todo)
+    return Verdict(PASS, f"{span(age)} ago ({iso(moment)})", tried)

@@ -339,7 +339,13 @@ def _recency(ctx: Context, kind: str, data_item: str | None, every: Target) -> V
     service = ctx.plan.service
     ok = latest(entries, kind, service=service, data_item=data_item)
     attempt = latest(entries, kind, service=service, data_item=data_item, ok=None)
-    return judge_recency(ok, attempt, ctx.now, every)
+    # Only these scripts record one: nothing inside AWS restore-tests in-cluster dumps or drills.
+    remedy = (
+        f"run scripts/restore_test.py --data-item {data_item}"
+        if kind == RESTORE_TEST
+        else "run scripts/dr_drill.py"
+    )
+    return judge_recency(ok, attempt, ctx.now, every, remedy=remedy)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,14 +529,21 @@ def services(ctx: Context) -> list[Check]:
 
 def _restore_recency(ctx: Context, name: str, every: Target) -> Verdict:
     """The newest successful restore test of an item: the drill history's (scripts/restore_test.py),
-    or AWS Backup restore testing's in the region whose data is active, whichever is newer. A
+    or AWS Backup restore testing's in the region whose data is active (the only region with a
+    restore testing plan for the item, if one only has), whichever is newer. A
     failed read of the latter is unknown only when the history has none recent enough."""
     entries = ctx.read_history().entries
     service, item = ctx.plan.service, ctx.plan.data[name]
     ok = latest(entries, RESTORE_TEST, service=service, data_item=name)
     attempt = latest(entries, RESTORE_TEST, service=service, data_item=name, ok=None)
     in_effect, _ = ctx.failover_in_effect()
-    region = ctx.inventory.region("dr" if in_effect else "primary")
+    # The active region's restore testing, or for an item kept in one region only (no DR copy, so
+    # no restore testing plan in DR) that region's, even while a failover is in effect.
+    roles = ("dr", "primary") if in_effect else ("primary", "dr")
+    region = next(
+        (ctx.inventory.region(r) for r in roles if name in ctx.inventory.region(r).restore_testing_plan_arns),
+        ctx.inventory.region(roles[0]),
+    )
     plan_arn = region.restore_testing_plan_arns.get(name)
     assert every.seconds is not None
     fresh = judge_recency(ok, attempt, ctx.now, every)

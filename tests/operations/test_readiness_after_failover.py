@@ -92,7 +92,10 @@ def standby(view: object, *, in_effect: bool, failed_back: bool = False) -> Call
         ),
         (
             lambda: judge_backup_job(
-                replace(JOB, last_scheduled=NOW - timedelta(minutes=20)), NOW, TARGET, resumed_by_failover=True
+                replace(JOB, last_scheduled=NOW - timedelta(minutes=20)),
+                NOW,
+                TARGET,
+                resumed_by_failover=True,
             ),
             FAIL,
             "none",

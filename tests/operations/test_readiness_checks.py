@@ -495,3 +495,11 @@ def test_judge_recency__within__overdue__never__and_a_failed_last_attempt() -> N
     )
     after_failure = judge_recency(recent, failed, NOW, EVERY_30D)
     assert (after_failure.status, after_failure.detail) == (PASS, "the last attempt, 24h ago, failed")
+    todo = "run scripts/restore_test.py --data-item surrealdb"
+    assert judge_recency(None, None, NOW, EVERY_30D, remedy=todo).detail == (
+        "no successful one in the drill history: run scripts/restore_test.py --data-item surrealdb"
+    )
+    assert judge_recency(old, old, NOW, EVERY_30D, remedy=todo).detail == (
+        "overdue: run scripts/restore_test.py --data-item surrealdb"
+    )
+    assert judge_recency(recent, recent, NOW, EVERY_30D, remedy=todo).detail == ""
