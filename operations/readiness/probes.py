@@ -529,39 +529,42 @@ def services(ctx: Context) -> list[Check]:
 
 def _restore_recency(ctx: Context, name: str, every: Target) -> Verdict:
     """The newest successful restore test of an item: the drill history's (scripts/restore_test.py),
-    or AWS Backup restore testing's in the region whose data is active (the only region with a
-    restore testing plan for the item, if one only has), whichever is newer. A
-    failed read of the latter is unknown only when the history has none recent enough."""
+    or AWS Backup restore testing's, whichever is newer. Restore testing is read in the region whose
+    data is active first, then in the other: right after a failover the DR region has restore-tested
+    nothing yet (an item not copied to DR has no recovery point there at all), and the primary's
+    tests are what proves the item's backups restore. A failed read is unknown only when nothing
+    else found one recent enough."""
     entries = ctx.read_history().entries
     service, item = ctx.plan.service, ctx.plan.data[name]
     ok = latest(entries, RESTORE_TEST, service=service, data_item=name)
     attempt = latest(entries, RESTORE_TEST, service=service, data_item=name, ok=None)
-    in_effect, _ = ctx.failover_in_effect()
-    # The active region's restore testing, or for an item kept in one region only (no DR copy, so
-    # no restore testing plan in DR) that region's, even while a failover is in effect.
-    roles = ("dr", "primary") if in_effect else ("primary", "dr")
-    region = next(
-        (ctx.inventory.region(r) for r in roles if name in ctx.inventory.region(r).restore_testing_plan_arns),
-        ctx.inventory.region(roles[0]),
-    )
-    plan_arn = region.restore_testing_plan_arns.get(name)
     assert every.seconds is not None
-    fresh = judge_recency(ok, attempt, ctx.now, every)
-    if plan_arn is None or (fresh.status != FAIL and ok is not None):
+    fresh = judge_recency(
+        ok, attempt, ctx.now, every, remedy=f"run scripts/restore_test.py --data-item {name}"
+    )
+    if fresh.status != FAIL and ok is not None:
         return fresh
+    in_effect, _ = ctx.failover_in_effect()
     since = ctx.now - timedelta(seconds=every.seconds)
-    try:
-        job = scheduled.latest_completed(ctx.aws.client("backup", region.region), plan_arn, since)
-    except Exception as exc:
-        if is_credentials_problem(exc):
-            raise
-        return Verdict(UNKNOWN, "not read", f"AWS Backup restore testing: {describe_error(exc)}")
-    if job is None:
-        return fresh
-    rto = ctx.plan.tier_of(item).rto.seconds
-    when = entry_time(attempt) if attempt is not None else None
-    later = attempt if when is not None and when > job.completed_at else None
-    return judge_recency(job.as_entry(service, name, rto), later, ctx.now, every)
+    active, other = ("dr", "primary") if in_effect else ("primary", "dr")
+    for role in (active, other):
+        region = ctx.inventory.region(role)
+        plan_arn = region.restore_testing_plan_arns.get(name)
+        if plan_arn is None:
+            continue
+        try:
+            job = scheduled.latest_completed(ctx.aws.client("backup", region.region), plan_arn, since)
+        except Exception as exc:
+            if is_credentials_problem(exc):
+                raise
+            where = "" if role == active else f" in {region.region}"
+            return Verdict(UNKNOWN, "not read", f"AWS Backup restore testing{where}: {describe_error(exc)}")
+        if job is not None:
+            rto = ctx.plan.tier_of(item).rto.seconds
+            when = entry_time(attempt) if attempt is not None else None
+            later = attempt if when is not None and when > job.completed_at else None
+            return judge_recency(job.as_entry(service, name, rto), later, ctx.now, every)
+    return fresh
 
 
 def testing(ctx: Context) -> list[Check]:
