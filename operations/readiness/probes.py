@@ -539,9 +539,7 @@ def _restore_recency(ctx: Context, name: str, every: Target) -> Verdict:
     ok = latest(entries, RESTORE_TEST, service=service, data_item=name)
     attempt = latest(entries, RESTORE_TEST, service=service, data_item=name, ok=None)
     assert every.seconds is not None
-    fresh = judge_recency(
-        ok, attempt, ctx.now, every, remedy=f"run scripts/restore_test.py --data-item {name}"
-    )
+    fresh = judge_recency(ok, attempt, ctx.now, every)
     if fresh.status != FAIL and ok is not None:
         return fresh
     in_effect, _ = ctx.failover_in_effect()
