@@ -35,7 +35,6 @@ from operations.history import (
 )
 from operations.readiness.checks import (
     DUMP_ALLOWANCE,
-    EXPECTED,
     FAIL,
     UNKNOWN,
     Check,
@@ -190,17 +189,18 @@ class Context:
 # Reads, each judged into a verdict (bound to their subject with partial, called by Context.check)
 
 
+def _failed_back(ctx: Context, name: str, view: rds.InstanceView) -> bool:
+    """The primary is a copy of this standalone DR instance: left behind by a failback."""
+    try:
+        primary = ctx.instance("primary", name)
+    except Exception:
+        primary = None  # the primary region may be the one that is down
+    return primary is not None and primary.tags.get(rds.FAILBACK_SOURCE_TAG) == view.dbi_resource_id
+
+
 def _standby(ctx: Context, name: str, source_arn: str, source_identifier: str) -> Verdict:
     view = ctx.instance("dr", name)
-    failed_back = False
-    if view is not None and not view.is_replica:
-        try:
-            primary = ctx.instance("primary", name)
-        except Exception:
-            primary = None  # the primary region may be the one that is down
-        failed_back = (
-            primary is not None and primary.tags.get(rds.FAILBACK_SOURCE_TAG) == view.dbi_resource_id
-        )
+    failed_back = view is not None and not view.is_replica and _failed_back(ctx, name, view)
     return judge_standby(
         view,
         source_arn=source_arn,
@@ -214,8 +214,13 @@ def _standby(ctx: Context, name: str, source_arn: str, source_identifier: str) -
 def _replica_lag(ctx: Context, name: str, target: Target) -> Verdict:
     view = ctx.instance("dr", name)
     if view is None or not view.is_replica:
-        # Promoted by a failover in effect (not broken, not left behind by a failback).
-        promoted = view is not None and not view.broken and _standby(ctx, name, "", "").status == EXPECTED
+        # No replica because a failover in effect promoted it (not broken, not left by a failback).
+        promoted = (
+            view is not None
+            and not view.broken
+            and ctx.failover_in_effect()[0]
+            and not _failed_back(ctx, name, view)
+        )
         return judge_replica_lag(None, target, promoted=promoted)
     client = ctx.aws.client("cloudwatch", ctx.inventory.dr_region)
     return judge_replica_lag(cloudwatch.replica_lag(client, view.identifier, ctx.now), target)
@@ -532,8 +537,8 @@ def _restore_recency(ctx: Context, name: str, every: Target) -> Verdict:
     or AWS Backup restore testing's, whichever is newer. Restore testing is read in the region whose
     data is active first, then in the other: right after a failover the DR region has restore-tested
     nothing yet (an item not copied to DR has no recovery point there at all), and the primary's
-    tests are what proves the item's backups restore. A failed read is unknown only when nothing
-    else found one recent enough."""
+    tests are what proves the item's backups restore. A failed read is unknown (read only when the
+    history has none recent enough)."""
     entries = ctx.read_history().entries
     service, item = ctx.plan.service, ctx.plan.data[name]
     ok = latest(entries, RESTORE_TEST, service=service, data_item=name)
