@@ -68,6 +68,7 @@ DEFAULT_REPLICA_LAG = timedelta(seconds=5)
 ROWS = 120
 ROW_INTERVAL = timedelta(seconds=5)
 OBJECTS_PER_BUCKET = 3
+NOTHING_TO_IMPROVE = "every objective met, no readiness check failed or went unread"
 
 
 class RehearsalFailed(Exception):
@@ -580,7 +581,7 @@ def drill_markdown(ctx: _Context) -> str:
                 "",
                 "## To improve",
                 "",
-                *([f"- {line}" for line in found] or ["- nothing: every objective met, every check passed"]),
+                *([f"- {line}" for line in found] or [f"- nothing: {NOTHING_TO_IMPROVE}"]),
                 *_expected_section(ctx.readiness_report.get("checks", [])),
             ]
         )
