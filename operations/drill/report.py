@@ -66,7 +66,7 @@ def report_markdown(data: dict[str, Any]) -> str:
         f"# Drill of {data['service']}: {data['outcome']}",
         "",
         md_table(
-            ["", ""],
+            ["field", "value"],
             [
                 ["Regions", f"{data['primary_region']} → {data['dr_region']}"],
                 ["Declared failure", data["failure_time"] or "-"],

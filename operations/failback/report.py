@@ -87,7 +87,7 @@ def report_markdown(data: dict[str, Any]) -> str:
         f"# Failback of {data['service']} to {data['primary_region']}: {data['outcome']}",
         "",
         md_table(
-            ["", ""],
+            ["field", "value"],
             [
                 ["Mode", data["mode"]],
                 ["Stack", data["stack"]],
