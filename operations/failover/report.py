@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from operations.clock import format_seconds
 from continuity.outputs import Promotion
+from operations.clock import format_seconds
 from operations.failover.run import ALREADY_PROMOTED, PROMOTED, FailoverRun
 from operations.failover.safety import SafetyDecision
 from operations.report import (
@@ -385,7 +385,8 @@ def rto_split_markdown(rto: dict[str, Any]) -> list[str]:
         else "-"
     )
     decision = (
-        f"{duration(split['decision_seconds'])} (detected {rto['outage_detected_at']} by {rto['detected_by']})"
+        f"{duration(split['decision_seconds'])} "
+        f"(detected {rto['outage_detected_at']} by {rto['detected_by']})"
         if split["decision_seconds"] is not None
         else "- (no outage detected)"
     )
