@@ -464,7 +464,7 @@ def report_markdown(data: dict[str, Any]) -> str:
                         f"RPO, {d['data_item']} ({d['store']}, {d['tier']})",
                         duration(d["objective_seconds"]),
                         f"up to {duration(d['worst_case_seconds'])} (worst case)",
-                        _met(d["met"]),
+                        "-" if d["met"] is None else ("within" if d["met"] else "EXCEEDS"),
                     ]
                     for d in rpo.get("other_data", [])
                 ],
@@ -513,7 +513,7 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
                     ]
                     + [
                         f"{d['data_item']} ({d['store']}) up to {duration(d['worst_case_seconds'])} "
-                        f"(objective {duration(d['objective_seconds'])}: {_met(d['met'])})"
+                        f"(objective {duration(d['objective_seconds'])})"
                         for d in rpo.get("other_data", [])
                     ]
                 )
