@@ -273,19 +273,19 @@ def incident_update(run: FailoverRun) -> dict[str, Any]:
         f"Impact: {impact}",
         f"Affected services: {services}",
     ]
-    if (since := _alarm_since(run)) is not None:
-        lines.append(f"Time detected: {iso(since)} (alarm {p.dns.primary_health_alarm})")
+    if (detected := outage_detected(run)) is not None:
+        lines.append(f"Time detected: {iso(detected[0])} ({detected[1]})")
     lines.append("Actions taken:")
     lines += [f"- {a}" for a in actions] or ["- none yet"]
     if rto["achieved_seconds"] is not None:
         split = rto["split"]
-        since = (
+        counted = (
             "since the outage was detected"
             if rto["measured_from"] == "outage detected"
-            else ("since the failover began (no outage detected)")
+            else "since the failover began (no outage detected)"
         )
         recovery = (
-            f"Recovery time: {format_seconds(rto['achieved_seconds'])} {since} "
+            f"Recovery time: {format_seconds(rto['achieved_seconds'])} {counted} "
             f"(objective {format_seconds(rto['objective_seconds'])})"
         )
         if split["decision_seconds"] is not None:

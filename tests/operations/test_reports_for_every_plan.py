@@ -258,7 +258,7 @@ def drill_run(plan: Plan, promotion: Promotion, clock: FakeClock, failover: Fail
     run.healthy_at = failover.timeline["route"].ended_at
     assert run.healthy_at is not None
     run.rto_seconds = (run.healthy_at - failure).total_seconds()
-    run.tiers = tier_results(plan, run.rto_seconds, run.failover_data["rpo"]["databases"])
+    run.tiers = tier_results(plan, run.rto_seconds, (run.failover_data or {})["rpo"]["databases"])
     run.outcome, run.ended_at, run.seconds = COMPLETED, clock.now(), timeline.elapsed()
     run.message = f"drill of {plan.service}"
     return run
