@@ -13,7 +13,9 @@ seen down; else by inverting the primary's health check, or by ARC routing contr
 declares them), and records `promoted: true` on the DR stack. Every step does only what is left,
 so the same command resumes after a failure, a crash or Ctrl-C. The run ends by its deadline
 (default: the longest RTO of the tiers it brings up). It writes a JSON report and a Markdown page
-(reports/promote-dr-<stack>-<time>.json) with the achieved RTO and RPO and an incident update.
+(reports/promote-dr-<stack>-<time>.json) with the RTO counted from the outage's detection (the
+primary health alarm's ALARM, or the health check's failing reports) to the DR endpoint answering
+healthy, split into detection, decision and recovery, the data at risk, and an incident update.
 
 Exit status:
   0    promoted, or already promoted (nothing left to do), or a dry run
