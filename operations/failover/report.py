@@ -132,13 +132,11 @@ def rto_data(run: FailoverRun) -> dict[str, Any]:
     detected = outage_detected(run)
     latency = detection_latency(run)
     recovery = _seconds(run.started_at, healthy)
-    decision = _seconds(detected[0], run.started_at) if detected is not None else None
-    if healthy is None:
-        achieved = None
-    elif detected is not None:
-        achieved = _seconds(detected[0], healthy)
-    else:
-        achieved = recovery
+    # An alarm can reach ALARM after an operator, warned another way, started the run: the RTO
+    # then counts from the run's start, never from a later moment.
+    origin = None if detected is None else min(detected[0], run.started_at)
+    decision = _seconds(origin, run.started_at)
+    achieved = None if healthy is None else _seconds(origin or run.started_at, healthy)
     if run.outcome == ALREADY_PROMOTED:
         note = "nothing was left to do: see the report of the run that promoted"
     elif run.outcome != PROMOTED:

@@ -351,6 +351,18 @@ def test_reports__empty_tiers_are_not_applicable_never_met(reports: dict[str, An
         assert tiers[name]["applicable"] is True
 
 
+def test_drill_report__gantt_shows_the_rto_split_to_the_millisecond(reports: dict[str, Any]) -> None:
+    drill = reports["texts"]["drill"]
+    assert "    axisFormat %H:%M:%S.%L" in drill
+    assert "    section RTO split" in drill
+    # The failover saw 30s x 3 health check failures + 60s x 1 alarm period; it began a step
+    # after the declared failure and the DR endpoint answered at the end of its 5th step.
+    assert "    Detection, derived 2m 30s (not counted) :active, detection, " in drill
+    assert "    Decision 30s :decision, " in drill
+    assert "    Recovery 2m 30s :recovery, " in drill
+    assert "| Recovery | 2m 30s (failover start → DR endpoint healthy) |" in drill
+
+
 def test_reports__every_markdown_table_has_a_header_row(reports: dict[str, Any]) -> None:
     for title, text in reports["texts"].items():
         lines = text.splitlines()
@@ -364,11 +376,17 @@ def test_reports__every_markdown_table_has_a_header_row(reports: dict[str, Any])
 
 def test_failover_report__kubernetes_only_plan__no_rpo_claims_for_databases() -> None:
     vapora = next(p for p in EXAMPLE_PLANS if p.stem == "vapora")
-    data = rendered(vapora)["failover"]
+    both = rendered(vapora)
+    data, texts = both["failover"], both["texts"]
     assert data["rpo"]["databases"] == []
     assert {d["store"] for d in data["rpo"]["other_data"]} == {"kubernetes"}
     assert "| RPO, surrealdb (kubernetes, critical) | 1h 00m | up to 55m 00s (worst case) | within |" in (
         failover_report.report_markdown(data)
+    )
+    assert "data at risk: none (no database to return)" in texts["failback summary"]
+    assert (
+        "No database to return: the failback moves traffic and capacity only; surrealdb (kubernetes)"
+        in (texts["failback"])
     )
 
 
@@ -388,12 +406,14 @@ HEALTHY_AFTER = STEP * 5  # the route step (5th) ends when the DR endpoint answe
         ("ALARM", 60, False, None, "outage detected", 60 + HEALTHY_AFTER, 60, True),
         ("OK", None, False, 120, "outage detected", 120 + HEALTHY_AFTER, 120, True),
         ("OK", None, True, None, "run start", HEALTHY_AFTER, None, True),
+        ("ALARM", -5, False, None, "outage detected", HEALTHY_AFTER, 0.0, True),
     ],
     ids=[
         "engineer-45-minutes-late-misses",
         "alarm-then-prompt-run",
         "check-failing-alarm-not-yet",
         "drill-healthy-primary",
+        "alarm-after-the-run-began-counts-from-the-run",
     ],
 )
 def test_rto_data__counts_from_the_outage_detection(
