@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pulumi
@@ -101,6 +102,10 @@ def restore_policy(bucket_arn: str, prefix: str, key_arn: str) -> str:
     )
 
 
+# What a backup Job's account may do with the kinds it dumps: read them, nothing more.
+READ_VERBS = ["get", "list"]
+
+
 def _upload_policy_of(prefix: str, arns: list[str]) -> str:
     bucket_arn, key_arn = arns
     return upload_policy(bucket_arn, prefix, key_arn)
@@ -157,56 +162,13 @@ class KubernetesBackups(pulumi.ComponentResource):
                 parent=self, provider=args.provider, depends_on=[namespace] if namespace is not None else []
             )
             account = f"{item}-backup"
-            tags = args.tags.get(item, {})
-            role = aws.iam.Role(
-                aws_names.autonamed(f"{name}-{item}", aws_names.IAM_ROLE_NAME_MAX),
-                assume_role_policy=trust_policy(
-                    args.oidc_provider_arn, args.oidc_issuer, job.namespace, account
-                ),
-                tags=tags,
-                opts=aws_child,
+            service_account, role_arn = _workload_identity(
+                _Identity(f"{name}-{item}", account, _upload_policy_of, READ_VERBS),
+                job,
+                args,
+                aws_child,
+                child,
             )
-            aws.iam.RolePolicy(
-                f"{name}-{item}",
-                role=role.id,
-                policy=pulumi.Output.all(args.bucket_arns[item], args.kms_key_arn).apply(
-                    functools.partial(_upload_policy_of, job.bucket_prefix)
-                ),
-                opts=aws_child,
-            )
-            service_account = k8s.core.v1.ServiceAccount(
-                f"{name}-{item}",
-                metadata={
-                    "name": account,
-                    "namespace": job.namespace,
-                    "annotations": {"eks.amazonaws.com/role-arn": role.arn},
-                },
-                opts=child,
-            )
-            if job.reads:
-                groups: dict[str, list[str]] = {}
-                for kind in job.reads:
-                    groups.setdefault(KUBERNETES_READABLE[kind], []).append(kind)
-                reader = k8s.rbac.v1.Role(
-                    f"{name}-{item}",
-                    metadata={"name": account, "namespace": job.namespace},
-                    rules=[
-                        {"api_groups": [group], "resources": kinds, "verbs": ["get", "list"]}
-                        for group, kinds in groups.items()
-                    ],
-                    opts=child,
-                )
-                k8s.rbac.v1.RoleBinding(
-                    f"{name}-{item}",
-                    metadata={"name": account, "namespace": job.namespace},
-                    role_ref={
-                        "api_group": "rbac.authorization.k8s.io",
-                        "kind": "Role",
-                        "name": reader.metadata.name,
-                    },
-                    subjects=[{"kind": "ServiceAccount", "name": account, "namespace": job.namespace}],
-                    opts=child,
-                )
             volume = {"name": "dump", "mount_path": DUMP_DIR}
             cron_job = k8s.batch.v1.CronJob(
                 f"{name}-{item}",
@@ -229,7 +191,7 @@ class KubernetesBackups(pulumi.ComponentResource):
                             "active_deadline_seconds": job.active_deadline_seconds,
                             "template": {
                                 "spec": {
-                                    "service_account_name": service_account.metadata.name,
+                                    "service_account_name": service_account,
                                     "restart_policy": "Never",
                                     "volumes": [{"name": "dump", "empty_dir": {}}],
                                     # The dump's image needs /bin/sh: the command's output becomes the file.
@@ -270,7 +232,7 @@ class KubernetesBackups(pulumi.ComponentResource):
                 opts=child,
             )
             self.cron_jobs[item] = cron_job.metadata.name
-            self.role_arns[item] = role.arn
+            self.role_arns[item] = role_arn
             restorer = self._restore_identity(name, job, args, aws_child, child)
             self.restore_accounts[item], self.restore_role_arns[item] = restorer
         self.register_outputs(
@@ -293,52 +255,78 @@ class KubernetesBackups(pulumi.ComponentResource):
     ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
         """The service account a restore Job of the item runs as, its IRSA role, and (for items
         that read Kubernetes objects) leave to write those kinds back in the namespace."""
-        item, account = job.data_item, restore_account(job.data_item)
-        role = aws.iam.Role(
-            aws_names.autonamed(f"{name}-{item}-restore", aws_names.IAM_ROLE_NAME_MAX),
-            assume_role_policy=trust_policy(args.oidc_provider_arn, args.oidc_issuer, job.namespace, account),
-            tags=args.tags.get(item, {}),
-            opts=aws_child,
+        identity = _Identity(
+            f"{name}-{job.data_item}-restore",
+            restore_account(job.data_item),
+            _restore_policy_of,
+            KUBERNETES_RESTORE_VERBS,
         )
-        aws.iam.RolePolicy(
-            f"{name}-{item}-restore",
-            role=role.id,
-            policy=pulumi.Output.all(args.bucket_arns[item], args.kms_key_arn).apply(
-                functools.partial(_restore_policy_of, job.bucket_prefix)
-            ),
-            opts=aws_child,
-        )
-        service_account = k8s.core.v1.ServiceAccount(
-            f"{name}-{item}-restore",
-            metadata={
-                "name": account,
-                "namespace": job.namespace,
-                "annotations": {"eks.amazonaws.com/role-arn": role.arn},
-            },
+        return _workload_identity(identity, job, args, aws_child, child)
+
+
+@dataclass(frozen=True)
+class _Identity:
+    resource_name: str  # of every resource below (and the IAM role's autoname)
+    account: str  # the Kubernetes service account
+    policy_of: Callable[[str, list[str]], str]  # (bucket prefix, [bucket ARN, key ARN]) -> IAM policy
+    verbs: list[str]  # on the kinds the item reads
+
+
+def _workload_identity(
+    identity: _Identity,
+    job: CronJobSettings,
+    args: KubernetesBackupsArgs,
+    aws_child: pulumi.ResourceOptions,
+    child: pulumi.ResourceOptions,
+) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+    """A service account of the item's namespace with its IRSA role (EKS assumes the role for pods
+    that run as the account) and, for items that hold Kubernetes objects, a Role on those kinds."""
+    item, account, resource_name = job.data_item, identity.account, identity.resource_name
+    role = aws.iam.Role(
+        aws_names.autonamed(resource_name, aws_names.IAM_ROLE_NAME_MAX),
+        assume_role_policy=trust_policy(args.oidc_provider_arn, args.oidc_issuer, job.namespace, account),
+        tags=args.tags.get(item, {}),
+        opts=aws_child,
+    )
+    aws.iam.RolePolicy(
+        resource_name,
+        role=role.id,
+        policy=pulumi.Output.all(args.bucket_arns[item], args.kms_key_arn).apply(
+            functools.partial(identity.policy_of, job.bucket_prefix)
+        ),
+        opts=aws_child,
+    )
+    service_account = k8s.core.v1.ServiceAccount(
+        resource_name,
+        metadata={
+            "name": account,
+            "namespace": job.namespace,
+            "annotations": {"eks.amazonaws.com/role-arn": role.arn},
+        },
+        opts=child,
+    )
+    if job.reads:
+        groups: dict[str, list[str]] = {}
+        for kind in job.reads:
+            groups.setdefault(KUBERNETES_READABLE[kind], []).append(kind)
+        kinds_role = k8s.rbac.v1.Role(
+            resource_name,
+            metadata={"name": account, "namespace": job.namespace},
+            rules=[
+                {"api_groups": [group], "resources": kinds, "verbs": identity.verbs}
+                for group, kinds in groups.items()
+            ],
             opts=child,
         )
-        if job.reads:
-            groups: dict[str, list[str]] = {}
-            for kind in job.reads:
-                groups.setdefault(KUBERNETES_READABLE[kind], []).append(kind)
-            writer = k8s.rbac.v1.Role(
-                f"{name}-{item}-restore",
-                metadata={"name": account, "namespace": job.namespace},
-                rules=[
-                    {"api_groups": [group], "resources": kinds, "verbs": KUBERNETES_RESTORE_VERBS}
-                    for group, kinds in groups.items()
-                ],
-                opts=child,
-            )
-            k8s.rbac.v1.RoleBinding(
-                f"{name}-{item}-restore",
-                metadata={"name": account, "namespace": job.namespace},
-                role_ref={
-                    "api_group": "rbac.authorization.k8s.io",
-                    "kind": "Role",
-                    "name": writer.metadata.name,
-                },
-                subjects=[{"kind": "ServiceAccount", "name": account, "namespace": job.namespace}],
-                opts=child,
-            )
-        return service_account.metadata.name, role.arn
+        k8s.rbac.v1.RoleBinding(
+            resource_name,
+            metadata={"name": account, "namespace": job.namespace},
+            role_ref={
+                "api_group": "rbac.authorization.k8s.io",
+                "kind": "Role",
+                "name": kinds_role.metadata.name,
+            },
+            subjects=[{"kind": "ServiceAccount", "name": account, "namespace": job.namespace}],
+            opts=child,
+        )
+    return service_account.metadata.name, role.arn

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +65,23 @@ def stack_overrides(path: Path) -> dict[str, str]:
         s.get("compute") == "kubernetes" for s in (document.get("services") or {}).values()
     ) or any(d.get("store") == "kubernetes" for d in (document.get("data") or {}).values())
     return {"continuity:eksClusterName": str(document["service"])} if in_cluster else {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The session's directory for program runs shared across xdist's processes
+    (tests/stack_runs.py); made by the controlling process before its workers start, so they inherit it."""
+    if hasattr(config, "workerinput") or os.environ.get("CONTINUITY_TEST_SHARED_RUNS"):
+        return
+    directory = tempfile.mkdtemp(prefix="continuity-runs-")
+    os.environ["CONTINUITY_TEST_SHARED_RUNS"] = directory
+    config.stash[_SHARED_RUNS_DIR] = directory
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    directory = config.stash.get(_SHARED_RUNS_DIR, None)
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.environ.pop("CONTINUITY_TEST_SHARED_RUNS", None)
+
+
+_SHARED_RUNS_DIR = pytest.StashKey[str]()

@@ -3,6 +3,7 @@ against the plan's own numbers (through continuity.derive), with the URN in ever
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib
 import inspect
@@ -23,6 +24,7 @@ from continuity.plan import Plan, load_plan
 from continuity.schedule import longest_gap, longest_gap_kubernetes
 from offline.program import RecordedResource, StackRun, run_program
 from tests.conftest import ALL_PLANS, stack_overrides
+from tests.stack_runs import stack_runs
 
 Check = Callable[[Plan, Settings, StackRun], list[str]]
 
@@ -576,6 +578,11 @@ def run_checks(checks: list[Check], plan: Plan, run: StackRun) -> None:
 
 
 def dr_run(path: Path, **overrides: str) -> StackRun:
+    if not overrides or overrides == {"continuity:promoted": "true"}:
+        runs = stack_runs(path)
+        run = copy.copy(runs.promoted if overrides else runs.dr)
+        run.primary_outputs = runs.primary.outputs  # type: ignore[attr-defined]
+        return run
     primary = run_program("primary", path, config_overrides=stack_overrides(path))
     run = run_program(
         "dr", path, primary_outputs=primary.outputs, config_overrides={**stack_overrides(path), **overrides}
@@ -586,7 +593,7 @@ def dr_run(path: Path, **overrides: str) -> StackRun:
 
 @pytest.mark.parametrize("path", ALL_PLANS, ids=lambda p: p.stem)
 def test_primary_stack(path: Path) -> None:
-    run_checks(PRIMARY, load_plan(path), run_program("primary", path, config_overrides=stack_overrides(path)))
+    run_checks(PRIMARY, load_plan(path), stack_runs(path).primary)
 
 
 @pytest.mark.parametrize("path", ALL_PLANS, ids=lambda p: p.stem)
