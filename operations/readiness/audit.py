@@ -35,6 +35,7 @@ from continuity.outputs import Inventory
 from continuity.plan import Plan
 from operations.aws import Aws, describe_error, error_code
 from operations.report import md_table
+from operations.traffic import CONTROL_PLANE_ATTEMPTS
 
 COMPLIANT = "compliant"
 NON_COMPLIANT = "non-compliant"
@@ -249,7 +250,10 @@ def audit_compliance(
                 FrameworkResult(region, "-", False, "not available: AWS Backup protects no data item here")
             )
             continue
-        results.append(read_framework(aws, region, declared.name))
+        # A region that is down must not hold readiness up: give up after as few unanswered
+        # attempts as the failover gives a control plane that may be down with it.
+        with aws.budget(CONTROL_PLANE_ATTEMPTS):
+            results.append(read_framework(aws, region, declared.name))
     return results
 
 
