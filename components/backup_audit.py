@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.backup_bucket import private_and_encrypted
 from continuity import tags as tag
 from continuity.assurance import AUDIT_REPORTS_ROLE, FrameworkSettings
 
@@ -83,29 +84,7 @@ class BackupAudit(pulumi.ComponentResource):
             tags={**args.tags, tag.EXEMPT: "AWS Backup Audit Manager compliance reports, no plan data"},
             opts=child,
         )
-        block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-reports",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-reports",
-            bucket=bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": args.kms_key_arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
-        )
+        block = private_and_encrypted(bucket, args.kms_key_arn, f"{name}-reports", f"{name}-reports", child)
         policy = aws.s3.BucketPolicy(
             f"{name}-reports",
             bucket=bucket.id,

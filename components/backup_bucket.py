@@ -21,6 +21,42 @@ class BackupBucketArgs:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+def private_and_encrypted(
+    bucket: aws.s3.Bucket,
+    kms_key_arn: pulumi.Input[str],
+    encryption_name: str,
+    public_access_name: str,
+    opts: pulumi.ResourceOptions,
+) -> aws.s3.BucketPublicAccessBlock:
+    """Every bucket the stacks own: SSE-KMS with the region's key and no public access. Returns the
+    public access block, which a bucket policy must wait for (S3 refuses policy changes while it is
+    being written)."""
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        encryption_name,
+        bucket=bucket.id,
+        rules=[
+            {
+                "apply_server_side_encryption_by_default": {
+                    "sse_algorithm": "aws:kms",
+                    "kms_master_key_id": kms_key_arn,
+                },
+                # One data key per bucket instead of one KMS call per object.
+                "bucket_key_enabled": True,
+            }
+        ],
+        opts=opts,
+    )
+    return aws.s3.BucketPublicAccessBlock(
+        public_access_name,
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=opts,
+    )
+
+
 def tls_only_policy(bucket_arn: str) -> str:
     return json.dumps(
         {
@@ -72,29 +108,8 @@ class BackupBucket(pulumi.ComponentResource):
                 rule={"default_retention": {"mode": lock.mode, "days": lock.days, "years": lock.years}},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.versioning]),
             )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": args.kms_key_arn,
-                    },
-                    # One data key per bucket instead of one KMS call per object.
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
+        public_access = private_and_encrypted(
+            bucket, args.kms_key_arn, f"{name}-encryption", f"{name}-public-access", child
         )
         aws.s3.BucketPolicy(
             f"{name}-tls-only",

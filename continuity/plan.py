@@ -37,6 +37,7 @@ from continuity.documents import DocumentError, check_yaml
 from continuity.durations import Duration, DurationError, parse_duration, parse_frequency
 from continuity.exposure import RDS_LOG_UPLOAD
 from continuity.exposure import S3_REPLICATION_TIME as S3_RTC
+from continuity.outputs import ECS_TASKS_MAX, KUBERNETES_PODS_MAX
 from continuity.schedule import AWS_BACKUP_MIN_INTERVAL, ScheduleError, StartTime
 
 SUPPORTED_VERSION = 1
@@ -591,6 +592,14 @@ def _rule_errors(document: Mapping[str, Any]) -> list[str]:
                 f"{where}.capacity.dr: {capacity.dr} under {strategy}; {strategy} keeps no "
                 "service running in the DR region (use warm-standby)"
             )
+        compute = str(_mapping(raw).get("compute", "ecs"))
+        most, why = (
+            (KUBERNETES_PODS_MAX, "Kubernetes supports at most 150,000 pods in a cluster")
+            if compute == "kubernetes"
+            else (ECS_TASKS_MAX, "Amazon ECS runs at most 5,000 tasks per service")
+        )
+        if capacity.primary > most:
+            messages.append(f"{where}.capacity.primary: {capacity.primary} is more than {most:,} ({why})")
         if capacity.dr > capacity.primary >= 1:
             messages.append(
                 f"{where}.capacity.dr: {capacity.dr} is more than capacity.primary {capacity.primary}"

@@ -141,6 +141,22 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         [f"{F}: services.api.capacity.dr: 5 is more than capacity.primary 4"],
     ),
     (
+        "more tasks than an ECS service runs",
+        changed(BASE, "services.api.capacity.primary", 5_001),
+        [
+            f"{F}: services.api.capacity.primary: 5001 is more than 5,000 (Amazon ECS runs at most "
+            "5,000 tasks per service)"
+        ],
+    ),
+    (
+        "more pods than a Kubernetes cluster holds",
+        changed(changed(BASE, "services.api.compute", "kubernetes"), "services.api.capacity.primary", 10**9),
+        [
+            f"{F}: services.api.capacity.primary: 1000000000 is more than 150,000 (Kubernetes supports at "
+            "most 150,000 pods in a cluster)"
+        ],
+    ),
+    (
         "unknown strategy",
         changed(BASE, "strategy", "hot-site"),
         [f"{F}: strategy: \"hot-site\" is not one of 'backup-restore', 'pilot-light' or 'warm-standby'"],
