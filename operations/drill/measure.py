@@ -173,6 +173,9 @@ class Split:
     detection_seconds: float | None
     detection_derived_from: str | None
     failover_started_at: datetime | None
+    # A real fault (an FIS experiment) starts the clock before the monitoring sees it: detection is
+    # then part of the measured time; a declared failure stands for the moment it was detected.
+    detection_counted: bool = False
 
 
 def gantt(
@@ -216,18 +219,24 @@ def gantt(
 
 def _split_bars(failure_time: datetime, healthy_at: datetime | None, split: Split) -> list[str]:
     lines = ["    section RTO split"]
+    decided_from = failure_time
     if split.detection_seconds is not None:
-        detected_from = failure_time - timedelta(seconds=split.detection_seconds)
+        latency = timedelta(seconds=split.detection_seconds)
+        if split.detection_counted:
+            begin, decided_from, counted = failure_time, failure_time + latency, ""
+        else:
+            begin, counted = failure_time - latency, " (not counted)"
         lines.append(
-            f"    Detection, derived {format_seconds(split.detection_seconds)} (not counted) "
-            f":active, detection, {_stamp(detected_from)}, {_stamp(failure_time)}"
+            f"    Detection, derived {format_seconds(split.detection_seconds)}{counted} "
+            f":active, detection, {_stamp(begin)}, {_stamp(begin + latency)}"
         )
     start = split.failover_started_at
     if start is not None:
-        end = max(start, failure_time + timedelta(milliseconds=1))
+        decided_from = min(decided_from, start)
+        end = max(start, decided_from + timedelta(milliseconds=1))
         lines.append(
-            f"    Decision {format_seconds(max(0.0, (start - failure_time).total_seconds()))} "
-            f":decision, {_stamp(failure_time)}, {_stamp(end)}"
+            f"    Decision {format_seconds((start - decided_from).total_seconds())} "
+            f":decision, {_stamp(decided_from)}, {_stamp(end)}"
         )
         if healthy_at is not None:
             lines.append(

@@ -23,6 +23,7 @@ def split_of(run: DrillRun) -> Split:
         detection_seconds=derived.get("detection_seconds"),
         detection_derived_from=derived.get("detection_derived_from"),
         failover_started_at=run.failover.started_at if run.failover is not None else None,
+        detection_counted=run.fault is not None,
     )
 
 
@@ -51,6 +52,7 @@ def report_data(run: DrillRun) -> dict[str, Any]:
             "measured": "first healthy answer through the DR endpoint minus the declared failure time",
             "measured_from": "declared failure",
             "split": {
+                "detection_counted": split.detection_counted,
                 "detection_seconds": split.detection_seconds,
                 "detection_derived_from": split.detection_derived_from,
                 "decision_seconds": None
@@ -88,15 +90,18 @@ def _split_rows(rto: dict[str, Any]) -> list[list[str]]:
     split = rto.get("split")
     if not split:
         return []
+    counted = split.get("detection_counted", False)
     detection = (
         "-"
         if split["detection_seconds"] is None
-        else f"{duration(split['detection_seconds'])} before the declared failure (derived: "
-        f"{split['detection_derived_from']}; not counted)"
+        else f"{duration(split['detection_seconds'])} "
+        + ("after the fault" if counted else "before the declared failure")
+        + f" (derived: {split['detection_derived_from']}; "
+        + ("counted within the decision)" if counted else "not counted)")
     )
     return [
         ["Detection", detection],
-        ["Decision", f"{duration(split['decision_seconds'])} (declared failure → failover start)"],
+        ["Decision", f"{duration(split['decision_seconds'])} (failure → failover start)"],
         ["Recovery", f"{duration(split['recovery_seconds'])} (failover start → DR endpoint healthy)"],
     ]
 

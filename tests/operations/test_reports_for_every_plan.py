@@ -33,7 +33,7 @@ from continuity.outputs import (
 from continuity.plan import Plan, load_plan
 from operations.cloudwatch import AlarmView, LagReading
 from operations.drill import report as drill_report
-from operations.drill.measure import tier_results
+from operations.drill.measure import Split, gantt, tier_results
 from operations.drill.run import COMPLETED, DrillOptions, DrillRun
 from operations.failback import report as failback_report
 from operations.failback.checks import FailbackTarget
@@ -453,3 +453,36 @@ def test_rto_data__counts_from_the_outage_detection(
     markdown = failover_report.report_markdown(failover_report.report_data(run))
     assert "| Recovery | 2m 30s | run start → DR endpoint healthy |" in markdown
     assert f"| This run | {'3m 00s'} | run start → run end |" in markdown
+
+
+@pytest.mark.parametrize(
+    ("counted", "expected"),
+    [
+        (
+            False,
+            [
+                "    Detection, derived 2m 30s (not counted) :active, detection, "
+                "2026-11-23T11:57:35.000, 2026-11-23T12:00:05.000",
+                "    Decision 30s :decision, 2026-11-23T12:00:05.000, 2026-11-23T12:00:35.000",
+            ],
+        ),
+        (
+            True,
+            [
+                "    Detection, derived 2m 30s :active, detection, 2026-11-23T12:00:05.000, 2026-11-23T12:02:35.000",
+                "    Decision 0s :decision, 2026-11-23T12:00:35.000, 2026-11-23T12:00:35.001",
+            ],
+        ),
+    ],
+    ids=["declared-failure-stands-for-detection", "fault-injected-detection-counted"],
+)
+def test_gantt__rto_split_bars(counted: bool, expected: list[str]) -> None:
+    split = Split(
+        150.0,
+        "health check 30s interval x 3 failures + alarm 60s period x 1",
+        NOW + timedelta(seconds=30),
+        counted,
+    )
+    chart = gantt("Drill", NOW, NOW + timedelta(minutes=3), [], split).splitlines()
+    assert chart[7:9] == expected
+    assert chart[9] == "    Recovery 2m 30s :recovery, 2026-11-23T12:00:35.000, 2026-11-23T12:03:05.000"
