@@ -401,7 +401,20 @@ class StandbyRegion(pulumi.ComponentResource):
                     name: {"rto_seconds": rto, "rpo_seconds": rpo}
                     for name, (rto, rpo) in objectives.tiers.items()
                 },
+                "applicable": list(objectives.applicable),
             },
+            # What the failover report names as the data at risk, beside what it measures.
+            "data": [
+                {
+                    "data_item": e.data_item,
+                    "tier": e.tier,
+                    "store": e.store,
+                    "rpo_seconds": e.rpo_seconds,
+                    "dr_worst_case_seconds": e.dr.worst_case_seconds,
+                    "dr_protection": None if (b := e.dr.best_protection) is None else b.explain(),
+                }
+                for e in settings.exposures.values()
+            ],
             "operator_role_arn": operator.role_arn,
             "operations_bucket": operations.bucket_name,
         }

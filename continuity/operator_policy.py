@@ -45,6 +45,17 @@ failback.py; the drill also makes every call of promote_dr.py):
 | s3:GetBucketTagging, DeleteObject, DeleteBucket | restore test: only buckets named `*-restore-test-*` |
 | kms:Decrypt, kms:GenerateDataKey (through S3) | implied: copying SSE-KMS objects |
 
+What the assurance phase adds (docs/assurance.md):
+
+| action | script: why |
+|---|---|
+| fis:StartExperiment | dr_drill --experiment: the DR stack's templates, in the primary region |
+| fis:GetExperiment, StopExperiment | dr_drill --experiment: wait; stop one not injected in time |
+| backup:DescribeFramework | readiness: the Audit Manager framework of each region |
+| config:DescribeConfigRules, DescribeComplianceByConfigRule | readiness: the controls' compliance |
+| sns:Publish | promote_dr --notify: the incident update, to the DR stack's alarm topic |
+| kms:GenerateDataKey, kms:Decrypt (through SNS) | implied: the alarm topic is encrypted with the DR key |
+
 What scripts/recover.py adds (a recovery into production):
 
 | action | store: why |
@@ -99,6 +110,9 @@ class OperatorScope:
     primary_kms_key_arns: list[str] = field(default_factory=list)  # restores and replicas there
     # The DR stack's operations bucket: the failover lock lives under LOCK_PREFIX there.
     operations_bucket_arn: str = ""
+    # The DR stack's FIS experiment templates (in the primary region) and alarm topic.
+    experiment_template_arns: list[str] = field(default_factory=list)
+    alarm_topic_arns: list[str] = field(default_factory=list)
 
 
 # service prefix -> actions the scripts call, each scoped in operator_policy_document.
@@ -134,7 +148,11 @@ OPERATOR_ACTIONS: dict[str, list[str]] = {
         "backup:DescribeBackupVault",
         "backup:ListRecoveryPointsByBackupVault",
         "backup:ListRestoreJobs",
+        "backup:DescribeFramework",
     ],
+    "fis": ["fis:StartExperiment", "fis:GetExperiment", "fis:StopExperiment"],
+    "config": ["config:DescribeConfigRules", "config:DescribeComplianceByConfigRule"],
+    "sns": ["sns:Publish"],
     "s3": [
         "s3:ListBucket",
         "s3:GetBucketObjectLockConfiguration",
@@ -452,7 +470,7 @@ def operator_policy_document(scope: OperatorScope) -> dict[str, Any]:
         {
             "Sid": "VaultsOfThisStack",
             "Effect": "Allow",
-            "Action": OPERATOR_ACTIONS["backup"],
+            "Action": [a for a in OPERATOR_ACTIONS["backup"] if a != "backup:DescribeFramework"],
             "Resource": sorted(set(scope.vault_arns))
             or [f"arn:{p}:backup:{r}:{account}:backup-vault:*" for r in regions],
         },
@@ -502,6 +520,7 @@ def operator_policy_document(scope: OperatorScope) -> dict[str, Any]:
         },
         _history(scope, in_account),
         *_lock(scope),
+        *_assurance(scope),
         *scope.extra_statements,
     ]
     # IAM rejects a statement with an empty Resource list ("Policy statement must contain
@@ -602,5 +621,63 @@ def _lock(scope: OperatorScope) -> list[dict[str, Any]]:
             "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
             "Resource": keys,
             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{scope.dr_region}.amazonaws.com"}},
+        },
+    ]
+
+
+def _assurance(scope: OperatorScope) -> list[dict[str, Any]]:
+    """What the drill's experiments, readiness's Audit Manager section and the failover's incident
+    update call. Resources as the Service Authorization Reference defines them for FIS, AWS Backup,
+    AWS Config and SNS; each falls back to this account's, in the region concerned."""
+    p, account, primary, dr = scope.partition, scope.account_id, scope.primary_region, scope.dr_region
+    regions = [primary, dr]
+    templates = sorted(set(scope.experiment_template_arns)) or [
+        f"arn:{p}:fis:{primary}:{account}:experiment-template/*"
+    ]
+    experiments = f"arn:{p}:fis:{primary}:{account}:experiment/*"
+    return [
+        {
+            # StartExperiment authorizes on the template and on the experiment it creates, whose id
+            # FIS assigns: any experiment of this account in the primary region.
+            "Sid": "DrillExperiments",
+            "Effect": "Allow",
+            "Action": ["fis:StartExperiment"],
+            "Resource": [*templates, experiments],
+        },
+        {
+            "Sid": "DrillExperimentsWatch",
+            "Effect": "Allow",
+            "Action": ["fis:GetExperiment", "fis:StopExperiment"],
+            "Resource": [experiments],
+        },
+        {
+            # Framework ARNs end in an id AWS Backup assigns: <name>-<id>.
+            "Sid": "AuditFrameworks",
+            "Effect": "Allow",
+            "Action": ["backup:DescribeFramework"],
+            "Resource": [f"arn:{p}:backup:{r}:{account}:framework:*" for r in regions],
+        },
+        {
+            # Neither Describe call takes a resource (Service Authorization Reference, AWS Config);
+            # the rules AWS Backup deploys have names it chooses.
+            "Sid": "AuditCompliance",
+            "Effect": "Allow",
+            "Action": OPERATOR_ACTIONS["config"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "IncidentUpdates",
+            "Effect": "Allow",
+            "Action": ["sns:Publish"],
+            "Resource": sorted(set(scope.alarm_topic_arns)) or [f"arn:{p}:sns:{dr}:{account}:*"],
+        },
+        {
+            # Publishing to a topic encrypted with a customer key needs GenerateDataKey and
+            # Decrypt on it (Amazon SNS Developer Guide, "Encryption at rest").
+            "Sid": "IncidentUpdatesKey",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": sorted(set(scope.kms_key_arns)) or [f"arn:{p}:kms:{dr}:{account}:key/*"],
+            "Condition": {"StringEquals": {"kms:ViaService": f"sns.{dr}.amazonaws.com"}},
         },
     ]

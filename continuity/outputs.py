@@ -226,6 +226,21 @@ class Objectives:
     rto_seconds: int
     rpo_seconds: int
     tiers: dict[str, TierObjectives]
+    # Tiers with a service or a data item (continuity.derive.Objectives.applicable); None from
+    # stacks deployed before it was exported.
+    applicable: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class DataExposure:
+    """One data item and the worst-case loss of its copies in the DR region (continuity.exposure)."""
+
+    data_item: str
+    tier: str
+    store: str
+    rpo_seconds: int
+    dr_worst_case_seconds: int | None  # None: no copy is kept in the DR region
+    dr_protection: str | None  # the mechanism and its arithmetic
 
 
 @dataclass(frozen=True)
@@ -245,6 +260,22 @@ class Promotion:
     # The DR region's operations bucket (the operations lock, drill history, reports); stacks
     # deployed before it existed do not export it.
     operations_bucket: str | None = None
+    # Every data item of the plan; empty from stacks deployed before it was exported.
+    data: list[DataExposure] = field(default_factory=list)
+
+
+def _data_exposure(r: _Reader) -> DataExposure:
+    worst = r.data.get("dr_worst_case_seconds")
+    return DataExposure(
+        data_item=r.text("data_item"),
+        tier=r.text("tier"),
+        store=r.text("store"),
+        rpo_seconds=r.number("rpo_seconds", (0, SECONDS_MAX), _OBJECTIVE),
+        dr_worst_case_seconds=None
+        if worst is None
+        else r.number("dr_worst_case_seconds", (0, SECONDS_MAX), _OBJECTIVE),
+        dr_protection=r.optional_text("dr_protection"),
+    )
 
 
 def _kubernetes(r: _Reader) -> KubernetesTargets:
@@ -395,10 +426,12 @@ def parse_promotion(outputs: object) -> Promotion:
                 )
                 for name in tiers.data
             },
+            applicable=tuple(objectives.texts("applicable")) if "applicable" in objectives.data else None,
         ),
         operator_role_arn=r.text("operator_role_arn"),
         kubernetes=_kubernetes(r.child("kubernetes")) if r.data.get("kubernetes") is not None else None,
         operations_bucket=r.optional_text("operations_bucket"),
+        data=[_data_exposure(d) for d in r.children("data")] if r.data.get("data") is not None else [],
     )
 
 

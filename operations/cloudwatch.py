@@ -65,6 +65,10 @@ class AlarmView:
     state: str  # OK, ALARM, INSUFFICIENT_DATA
     since: datetime | None
     reason: str
+    # How long the alarm takes to see a failure: Period x EvaluationPeriods of its metric
+    # (DescribeAlarms; None for a composite alarm, which has neither).
+    period_seconds: int | None = None
+    evaluation_periods: int | None = None
 
 
 def describe_alarm(cloudwatch: Any, name: str) -> AlarmView | None:
@@ -78,4 +82,6 @@ def describe_alarm(cloudwatch: Any, name: str) -> AlarmView | None:
         state=str(alarm.get("StateValue", "INSUFFICIENT_DATA")),
         since=alarm.get("StateUpdatedTimestamp"),
         reason=" ".join(str(alarm.get("StateReason", "")).split()),
+        period_seconds=int(alarm["Period"]) if alarm.get("Period") else None,
+        evaluation_periods=int(alarm["EvaluationPeriods"]) if alarm.get("EvaluationPeriods") else None,
     )

@@ -133,6 +133,14 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def iso_ms(moment: datetime | None) -> str | None:
+    """UTC to the millisecond, with a Z: for the moments RTO figures are computed from."""
+    if moment is None:
+        return None
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
 class Ended(Protocol):
     """What any script's run says about how it ended."""
 

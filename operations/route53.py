@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -60,6 +61,9 @@ class HealthVerdict:
     healthy: bool | None  # None: no checker has reported
     healthy_checkers: int
     checkers: int
+    # The oldest CheckedTime among the checkers now reporting failure: the outage was seen by then
+    # at the latest (GetHealthCheckStatus keeps only each checker's newest report).
+    failing_since: datetime | None = None
 
     def describe(self) -> str:
         if self.healthy is None:
@@ -70,11 +74,19 @@ class HealthVerdict:
 
 def judge_observations(observations: Iterable[Mapping[str, Any]]) -> HealthVerdict:
     """Route 53's own rule: healthy when more than 18% of the checkers report success."""
-    statuses = [str((o.get("StatusReport") or {}).get("Status", "")) for o in observations]
+    reports = [o.get("StatusReport") or {} for o in observations]
+    statuses = [str(r.get("Status", "")) for r in reports]
     healthy = sum(1 for s in statuses if s.startswith("Success"))
     if not statuses:
         return HealthVerdict(None, 0, 0)
-    return HealthVerdict(healthy / len(statuses) > HEALTHY_SHARE, healthy, len(statuses))
+    failing = [
+        r["CheckedTime"]
+        for r in reports
+        if not str(r.get("Status", "")).startswith("Success") and isinstance(r.get("CheckedTime"), datetime)
+    ]
+    return HealthVerdict(
+        healthy / len(statuses) > HEALTHY_SHARE, healthy, len(statuses), min(failing, default=None)
+    )
 
 
 def health_status(route53: Any, health_check_id: str) -> HealthVerdict:

@@ -3,7 +3,7 @@
 report of targets against actuals per tier, the timeline and what to improve.
 
     python scripts/dr_drill.py (--stack NAME | --outputs FILE) [--plan FILE] [--yes]
-                               [--failure-time TIME] [--note TEXT ...] [--allow-unknown]
+                               [--failure-time TIME | --experiment NAME] [--note TEXT ...] [--allow-unknown]
                                [--deadline DURATION] [--break-lock]
                                [--history LOCATION] [--report FILE] [--json]
 
@@ -13,7 +13,9 @@ and ends by its deadline like any failover), measures the achieved RTO from --fa
 the drill's start) to the DR endpoint's first healthy answer and the RPO from the replica lag at the
 cut, per tier against the plan, and appends the drill to the drill history (readiness reads its
 date). The report (reports/dr-drill-<stack>-<time>.json and .md) has the Gantt timeline and what to
-improve. The environment is left failed over: return with scripts/failback.py.
+improve. --experiment NAME first starts that AWS FIS experiment template of the DR stack (in the
+primary region) and measures from the moment FIS injects its fault. The environment is left failed
+over: return with scripts/failback.py.
 
 Exit status:
   0    the failover completed, every objective was met and readiness was ready
@@ -60,6 +62,7 @@ from operations.cli import (
     script_parser,
 )
 from operations.clock import Clock, SystemClock
+from operations.drill.experiment import template_for
 from operations.drill.report import report_data, report_markdown, summary_lines
 from operations.drill.run import DrillOptions, run_drill
 from operations.errors import BadInput
@@ -82,6 +85,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="TIME",
         help="when the (declared) outage began, ISO 8601, UTC unless it says; the RTO is measured from it "
         "(default: the start of the drill)",
+    )
+    parser.add_argument(
+        "--experiment",
+        metavar="NAME",
+        help="start this FIS experiment template of the DR stack after readiness and measure the RTO from "
+        "its fault (e.g. az-power-interruption; docs/assurance.md)",
     )
     parser.add_argument(
         "--note",
@@ -121,6 +130,9 @@ def main(
         cli = pulumi or PulumiCli()
         inputs = load_inputs(plan_path=args.plan, stack=args.stack, outputs_file=args.outputs, pulumi=cli)
         promotion = inputs.outputs.promotion()
+        if args.experiment and failure_time is not None:
+            raise BadInput("give --failure-time or --experiment, not both: the fault is the failure")
+        experiment = template_for(inputs.outputs, args.experiment, promotion) if args.experiment else None
         history = history_location(args.history, inputs.inventory)
         the_clock = clock or SystemClock()
         if failure_time is not None and failure_time > the_clock.now():
@@ -146,6 +158,7 @@ def main(
                     notes=tuple(args.note),
                     deadline_seconds=parse_deadline(args.deadline) if args.deadline else None,
                     break_lock=args.break_lock,
+                    experiment=experiment,
                 ),
                 clock=the_clock,
                 progress=progress,

@@ -49,6 +49,7 @@ from operations.clock import Clock, SystemClock
 from operations.errors import BadInput
 from operations.inputs import add_history_argument, add_plan_argument, history_location, load_inputs
 from operations.progress import progress_for
+from operations.readiness.audit import audit_compliance, audit_lines, audit_markdown
 from operations.readiness.report import check_lines, report_data, report_markdown
 from operations.readiness.run import run_readiness
 from operations.stack_outputs import PulumiCli
@@ -95,11 +96,12 @@ def main(
         the_clock = clock or SystemClock()
         human = stderr if args.json else stdout
         progress = progress_for(human, the_clock)
+        session = aws or Aws()
         try:
             readiness = run_readiness(
                 inputs.plan,
                 inputs.inventory,
-                aws or Aws(),
+                session,
                 promotion=promotion,
                 promotion_problem=problem,
                 clock=the_clock,
@@ -110,11 +112,14 @@ def main(
         finally:
             progress.close()
         data = report_data(readiness)
+        promoted = promotion is not None and promotion.promoted
+        audit = audit_compliance(inputs.plan, inputs.inventory, session, promoted=promoted)
+        data["audit_manager"] = [r.as_data() for r in audit]
         target = args.report or default_report_path(
             "dr-readiness", inputs.inventory.stack, readiness.started_at
         )
-        paths = save_report(data, report_markdown(data), target, PROG, stderr)
-        print("\n".join(check_lines(data["checks"])), file=human)
+        paths = save_report(data, report_markdown(data) + audit_markdown(audit), target, PROG, stderr)
+        print("\n".join(check_lines(data["checks"]) + audit_lines(audit)), file=human)
         for note in readiness.notes:
             print(f"note: {note}", file=human)
         if readiness.exit_code == 0:

@@ -2,7 +2,7 @@
 """Fail the service over to the DR region: promote, scale, route traffic, record. Safe to re-run.
 
     python scripts/promote_dr.py (--stack NAME | --outputs FILE) [--dry-run] [--force] [--yes]
-                                 [--deadline DURATION] [--break-lock] [--report FILE] [--json]
+                                 [--deadline DURATION] [--break-lock] [--notify] [--report FILE] [--json]
 
 Reads the DR stack's outputs (from the Pulumi CLI, or a saved `pulumi stack output --json
 --show-secrets` when the state backend is unreachable), checks every target, refuses while the
@@ -13,7 +13,11 @@ seen down; else by inverting the primary's health check, or by ARC routing contr
 declares them), and records `promoted: true` on the DR stack. Every step does only what is left,
 so the same command resumes after a failure, a crash or Ctrl-C. The run ends by its deadline
 (default: the longest RTO of the tiers it brings up). It writes a JSON report and a Markdown page
-(reports/promote-dr-<stack>-<time>.json) with the achieved RTO and RPO and an incident update.
+(reports/promote-dr-<stack>-<time>.json) with the RTO counted from the outage's detection (the
+primary health alarm's ALARM, or the health check's failing reports) to the DR endpoint answering
+healthy, split into detection, decision and recovery, the data at risk, and an incident update;
+--notify then publishes that update to the DR stack's alarm topic (the plan's notify endpoints),
+never failing the failover when it cannot.
 
 Exit status:
   0    promoted, or already promoted (nothing left to do), or a dry run
@@ -48,6 +52,7 @@ from operations.cli import (
     add_outputs_arguments,
     add_runbook_arguments,
     confirm_by_name,
+    default_report_path,
     guarded,
     interactive,
     parse_deadline,
@@ -58,11 +63,13 @@ from operations.cli import (
     script_parser,
 )
 from operations.clock import Clock, SystemClock
-from operations.failover.report import plan_text, report_data, report_markdown, summary_lines
+from operations.failover.report import incident_update, plan_text, report_data, report_markdown, summary_lines
 from operations.failover.run import FailoverOptions, run_failover
 from operations.failover.steps import Timing
+from operations.notify import alarm_topic, send_incident_update
 from operations.progress import progress_for
-from operations.stack_outputs import PulumiCli, load_promotion
+from operations.runbook import DRY_RUN
+from operations.stack_outputs import PulumiCli, load_outputs
 
 PROG = "promote_dr"
 PRESENTER = RunbookPresenter(PROG, "promote-dr", report_data, report_markdown, plan_text, summary_lines)
@@ -73,6 +80,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add_outputs_arguments(parser)
     add_runbook_arguments(
         parser, "promote-dr", force="fail over even though the primary looks healthy (a drill)"
+    )
+    parser.add_argument(
+        "--notify",
+        action="store_true",
+        help="publish the incident update to the DR stack's alarm topic once the report is written",
     )
     return parser.parse_args(argv)
 
@@ -95,7 +107,10 @@ def main(
     def run() -> int:
         deadline = parse_deadline(args.deadline) if args.deadline else None
         cli = pulumi or PulumiCli()
-        promotion = load_promotion(stack=args.stack, outputs_file=args.outputs, pulumi=cli)
+        outputs = load_outputs(stack=args.stack, outputs_file=args.outputs, pulumi=cli)
+        promotion = outputs.promotion()
+        topic = alarm_topic(outputs.document, outputs.where) if args.notify else None
+        session = aws or Aws()
         the_clock = clock or SystemClock()
         command = rerun_command("scripts/promote_dr.py", list(argv if argv is not None else sys.argv[1:]))
         # Human output (progress, plan, summary) on stdout, or on stderr when stdout carries the
@@ -105,7 +120,7 @@ def main(
         try:
             failover = run_failover(
                 promotion,
-                aws or Aws(),
+                session,
                 options=FailoverOptions(
                     dry_run=args.dry_run,
                     force=args.force,
@@ -124,7 +139,7 @@ def main(
             )
         finally:
             progress.close()
-        return present(
+        code = present(
             failover,
             PRESENTER,
             stack=promotion.stack,
@@ -133,6 +148,11 @@ def main(
             stdout=stdout,
             stderr=stderr,
         )
+        if topic is not None and failover.outcome != DRY_RUN:
+            target = args.report or default_report_path(PRESENTER.kind, promotion.stack, failover.started_at)
+            human = stderr if args.json else stdout
+            send_incident_update(session, topic, incident_update(failover), target, PROG, human, stderr)
+        return code
 
     return run_cli(run, PROG, stderr)
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from continuity.derive import derive
+from continuity.exposure import ItemExposure
 from continuity.plan import Plan
 from operations.clock import format_seconds
 from operations.report import StepRecord
@@ -74,17 +76,25 @@ def achieved_rto(failure_time: datetime, healthy_at: datetime | None) -> float |
 def tier_results(plan: Plan, rto_achieved: float | None, databases: list[dict[str, Any]]) -> list[TierResult]:
     """One row per tier the plan uses (by a data item or a service), in the plan's order.
     ``databases`` are the failover report's rpo.databases."""
-    used = {d.tier for d in plan.data.values()} | {s.tier for s in plan.services.values()}
+    settings = derive(plan)
+    applicable = settings.objectives.applicable
     results = []
     for name, tier in plan.tiers.items():
-        if name not in used:
+        if name not in applicable:
             continue
         lags = [d for d in databases if d["tier"] == name]
         measured = [float(d["data_at_risk_seconds"]) for d in lags if d["data_at_risk_seconds"] is not None]
+        others = [e for e in settings.exposures.values() if e.tier == name and e.store != "rds"]
         if tier.rpo is None:
             note = "no RPO: the tier holds no data"
+        elif not lags and not others:
+            note = "no data in this tier"
         elif not lags:
-            note = "no database in this tier: its buckets' copies are judged by readiness (dr-copy)"
+            note = (
+                "no database in this tier: "
+                + "; ".join(_worst_case(e) for e in others)
+                + "; readiness measures the copies' age"
+            )
         elif len(measured) < len(lags):
             note = "; ".join(
                 f"{d['identifier']}: {d['note']}" for d in lags if d["data_at_risk_seconds"] is None
@@ -105,6 +115,23 @@ def tier_results(plan: Plan, rto_achieved: float | None, databases: list[dict[st
             )
         )
     return results
+
+
+def not_applicable_tiers(plan: Plan) -> list[str]:
+    """The plan's tiers with nothing in them: "not applicable", never "met"."""
+    applicable = derive(plan).objectives.applicable
+    return [name for name in plan.tiers if name not in applicable]
+
+
+def _worst_case(exposure: ItemExposure) -> str:
+    dr = exposure.dr
+    what = f"{exposure.data_item} ({exposure.store})"
+    if dr.worst_case_seconds is None or dr.best_protection is None:
+        return f"{what}: no copy in the DR region"
+    return (
+        f"{what} worst case {format_seconds(dr.worst_case_seconds)} in the DR region, by "
+        f"{dr.best_protection.explain()}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,17 +164,40 @@ def _label(text: str) -> str:
     return text.replace(":", " -").replace("#", "").replace(";", ",")
 
 
-def gantt(title: str, failure_time: datetime, healthy_at: datetime | None, chart: list[Bar]) -> str:
-    """A Mermaid Gantt chart: the declared failure, each step as a bar (failed ones marked
-    critical), and the first healthy answer through the DR endpoint."""
+@dataclass(frozen=True)
+class Split:
+    """Where the recovery time went: detection (derived from the monitoring's configuration, before
+    the failure counted from), decision (that moment → the failover's start), recovery (the
+    failover's start → the DR endpoint healthy)."""
+
+    detection_seconds: float | None
+    detection_derived_from: str | None
+    failover_started_at: datetime | None
+    # A real fault (an FIS experiment) starts the clock before the monitoring sees it: detection is
+    # then part of the measured time; a declared failure stands for the moment it was detected.
+    detection_counted: bool = False
+
+
+def gantt(
+    title: str,
+    failure_time: datetime,
+    healthy_at: datetime | None,
+    chart: list[Bar],
+    split: Split | None = None,
+) -> str:
+    """A Mermaid Gantt chart: the declared failure, the RTO's split (detection, decision,
+    recovery), each step as a bar (failed ones marked critical), and the first healthy answer
+    through the DR endpoint; times to the millisecond."""
     lines = [
         "gantt",
         f"    title {_label(title)}",
         "    dateFormat YYYY-MM-DDTHH:mm:ss.SSS",
-        "    axisFormat %H:%M:%S",
+        "    axisFormat %H:%M:%S.%L",
         "    section Outage",
         f"    Declared failure :milestone, failure, {_stamp(failure_time)}, 0s",
     ]
+    if split is not None:
+        lines += _split_bars(failure_time, healthy_at, split)
     section = None
     for n, bar in enumerate(chart, start=1):
         if bar.section != section:
@@ -165,6 +215,35 @@ def gantt(title: str, failure_time: datetime, healthy_at: datetime | None, chart
             f"    DR endpoint healthy :milestone, healthy, {_stamp(healthy_at)}, 0s",
         ]
     return "\n".join(lines)
+
+
+def _split_bars(failure_time: datetime, healthy_at: datetime | None, split: Split) -> list[str]:
+    lines = ["    section RTO split"]
+    decided_from = failure_time
+    if split.detection_seconds is not None:
+        latency = timedelta(seconds=split.detection_seconds)
+        if split.detection_counted:
+            begin, decided_from, counted = failure_time, failure_time + latency, ""
+        else:
+            begin, counted = failure_time - latency, " (not counted)"
+        lines.append(
+            f"    Detection, derived {format_seconds(split.detection_seconds)}{counted} "
+            f":active, detection, {_stamp(begin)}, {_stamp(begin + latency)}"
+        )
+    start = split.failover_started_at
+    if start is not None:
+        decided_from = min(decided_from, start)
+        end = max(start, decided_from + timedelta(milliseconds=1))
+        lines.append(
+            f"    Decision {format_seconds((start - decided_from).total_seconds())} "
+            f":decision, {_stamp(decided_from)}, {_stamp(end)}"
+        )
+        if healthy_at is not None:
+            lines.append(
+                f"    Recovery {format_seconds((healthy_at - start).total_seconds())} "
+                f":recovery, {_stamp(start)}, {_stamp(max(healthy_at, start + timedelta(milliseconds=1)))}"
+            )
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,11 +6,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from operations.drill.measure import bars, gantt
+from operations.drill.measure import Split, bars, gantt, not_applicable_tiers
 from operations.drill.run import DrillRun
-from operations.report import duration, ending_data, iso, md_table
+from operations.failover.report import NOT_APPLICABLE
+from operations.report import duration, ending_data, iso, iso_ms, md_table
 
 REPORT_FORMAT = 1
+
+
+def split_of(run: DrillRun) -> Split:
+    """The RTO's split for the drill: detection derived from the failover's reading of the
+    monitoring, decision from the declared failure to the failover's start, recovery from there."""
+    failover_rto = (run.failover_data or {}).get("rto") or {}
+    derived = failover_rto.get("split") or {}
+    return Split(
+        detection_seconds=derived.get("detection_seconds"),
+        detection_derived_from=derived.get("detection_derived_from"),
+        failover_started_at=run.failover.started_at if run.failover is not None else None,
+        detection_counted=run.fault is not None,
+    )
 
 
 def report_data(run: DrillRun) -> dict[str, Any]:
@@ -18,6 +32,8 @@ def report_data(run: DrillRun) -> dict[str, Any]:
     chart: list[Any] = bars("Drill", [run.timeline["readiness"]])
     if run.failover is not None:
         chart += bars("Failover", run.failover.steps)
+    split = split_of(run)
+    start = split.failover_started_at
     title = f"Drill of {run.plan.service} on {run.started_at.strftime('%Y-%m-%d')} (UTC)"
     return {
         "report": "dr_drill",
@@ -34,26 +50,60 @@ def report_data(run: DrillRun) -> dict[str, Any]:
             "objective_seconds": objectives.rto_seconds,
             "met": None if run.rto_seconds is None else run.rto_seconds <= objectives.rto_seconds,
             "measured": "first healthy answer through the DR endpoint minus the declared failure time",
+            "measured_from": "declared failure",
+            "split": {
+                "detection_counted": split.detection_counted,
+                "detection_seconds": split.detection_seconds,
+                "detection_derived_from": split.detection_derived_from,
+                "decision_seconds": None
+                if start is None
+                else round((start - run.failure_time).total_seconds(), 3),
+                "recovery_seconds": None
+                if start is None or run.healthy_at is None
+                else round((run.healthy_at - start).total_seconds(), 3),
+            },
+            "run_seconds": None if run.seconds is None else round(run.seconds, 3),
         },
         "tiers": [t.as_data() for t in run.tiers],
+        "tiers_not_applicable": not_applicable_tiers(run.plan),
         "improvements": list(run.improvements),
         "notes": list(run.options.notes),
         "timeline": [
             {
                 "section": b.section,
                 "step": b.label,
-                "started_at": iso(b.start),
-                "ended_at": iso(b.end),
+                "started_at": iso_ms(b.start),
+                "ended_at": iso_ms(b.end),
                 "outcome": b.outcome,
             }
             for b in chart
         ],
-        "gantt": gantt(title, run.failure_time, run.healthy_at, chart),
+        "gantt": gantt(title, run.failure_time, run.healthy_at, chart, split),
         "recorded": run.recorded,
         "steps": [s.as_data() for s in run.timeline.records()],
         "readiness": run.readiness_data,
         "failover": run.failover_data,
     }
+
+
+def _split_rows(rto: dict[str, Any]) -> list[list[str]]:
+    split = rto.get("split")
+    if not split:
+        return []
+    counted = split.get("detection_counted", False)
+    detection = (
+        "-"
+        if split["detection_seconds"] is None
+        else f"{duration(split['detection_seconds'])} "
+        + ("after the fault" if counted else "before the declared failure")
+        + f" (derived: {split['detection_derived_from']}; "
+        + ("counted within the decision)" if counted else "not counted)")
+    )
+    return [
+        ["Detection", detection],
+        ["Decision", f"{duration(split['decision_seconds'])} (failure → failover start)"],
+        ["Recovery", f"{duration(split['recovery_seconds'])} (failover start → DR endpoint healthy)"],
+    ]
 
 
 def _met(value: bool | None) -> str:
@@ -66,12 +116,13 @@ def report_markdown(data: dict[str, Any]) -> str:
         f"# Drill of {data['service']}: {data['outcome']}",
         "",
         md_table(
-            ["", ""],
+            ["field", "value"],
             [
                 ["Regions", f"{data['primary_region']} → {data['dr_region']}"],
                 ["Declared failure", data["failure_time"] or "-"],
                 ["DR endpoint healthy", data["healthy_at"] or "-"],
                 ["Achieved RTO", f"{duration(rto['achieved_seconds'])} ({rto['measured']})"],
+                *_split_rows(rto),
                 ["Drill took", duration(data["seconds"])],
                 ["Outcome", f"{data['outcome']} (exit {data['exit_code']})"],
                 ["Message", data["message"]],
@@ -103,6 +154,10 @@ def report_markdown(data: dict[str, Any]) -> str:
                     t["rpo_note"],
                 ]
                 for t in data["tiers"]
+            ]
+            + [
+                [name, "-", "-", NOT_APPLICABLE, "-", "-", NOT_APPLICABLE, "-"]
+                for name in data.get("tiers_not_applicable", [])
             ],
         ),
         "",
@@ -167,6 +222,7 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
         rto = f"{duration(t['rto_achieved_seconds'])} of {duration(t['rto_objective_seconds'])}"
         rpo = f"{duration(t['rpo_achieved_seconds'])} of {duration(t['rpo_objective_seconds'])}"
         lines.append(f"tier {t['tier']}: RTO {rto} ({_met(t['rto_met'])}); RPO {rpo} ({_met(t['rpo_met'])})")
+    lines += [f"tier {name}: {NOT_APPLICABLE}" for name in data.get("tiers_not_applicable", [])]
     lines += [f"Improve: {i}" for i in data["improvements"]]
     lines += [f"Next: {a}" for a in data["next_actions"]]
     return lines

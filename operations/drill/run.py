@@ -27,8 +27,9 @@ from continuity.outputs import Inventory, Promotion
 from continuity.plan import Plan
 from operations.aws import Aws
 from operations.clock import Clock, Interrupted
+from operations.drill.experiment import ExperimentTemplate, InjectedFault, inject_step
 from operations.drill.measure import TierResult, achieved_rto, improvements, tier_results
-from operations.errors import ExitCode
+from operations.errors import ExitCode, OperationsError
 from operations.failover.report import report_data as failover_report_data
 from operations.failover.run import PROMOTED, FailoverOptions, FailoverRun, run_failover
 from operations.failover.steps import Timing
@@ -59,6 +60,7 @@ class DrillOptions:
     notes: tuple[str, ...] = ()
     deadline_seconds: float | None = None  # the failover's (operations.runbook)
     break_lock: bool = False
+    experiment: ExperimentTemplate | None = None  # measured from its fault (drill.experiment)
 
 
 @dataclass
@@ -72,6 +74,7 @@ class DrillRun:
     failure_time: datetime
     readiness: ReadinessRun | None = None
     readiness_data: dict[str, Any] | None = None
+    fault: InjectedFault | None = None
     failover: FailoverRun | None = None
     failover_data: dict[str, Any] | None = None
     healthy_at: datetime | None = None
@@ -111,7 +114,8 @@ def run_drill(
     command: str = "python scripts/dr_drill.py",
     report_path: str | None = None,
 ) -> DrillRun:
-    timeline = Timeline(STEPS, clock, progress)
+    steps = STEPS if options.experiment is None else [STEPS[0], ("experiment", "Experiment"), *STEPS[1:]]
+    timeline = Timeline(steps, clock, progress)
     run = DrillRun(
         plan=plan,
         inventory=inventory,
@@ -138,6 +142,15 @@ def run_drill(
             run.readiness_data = readiness_report_data(run.readiness)
             rec.notes.append(run.readiness.summary)
             rec.outcome = DONE if run.readiness.verdict == READY else "findings"
+
+        if options.experiment is not None:
+            try:
+                run.fault = inject_step(timeline, options.experiment, aws, clock, timing, promotion)
+            except OperationsError as exc:
+                run.outcome, run.exit_code, run.message = "experiment failed", exc.exit_code, str(exc)
+                _finish(run, clock)
+                return run
+            run.failure_time = run.fault.injected_at
 
         with timeline.step("failover") as rec:
             run.failover = run_failover(
@@ -265,6 +278,7 @@ def history_entry(run: DrillRun, report_path: str | None) -> dict[str, Any]:
         "service": run.plan.service,
         "stack": run.inventory.stack,
         "failure_time": iso(run.failure_time),
+        "experiment": run.fault.as_data() if run.fault else None,
         "healthy_at": iso(run.healthy_at),
         "rto_seconds": None if run.rto_seconds is None else round(run.rto_seconds, 3),
         "rto_objective_seconds": run.promotion.objectives.rto_seconds,

@@ -77,6 +77,7 @@ def report_data(run: FailbackRun) -> dict[str, Any]:
         "primary_region": p.primary_region,
         "dr_region": p.dr_region,
         "rpo": rpo_data(run),
+        "data": [{"data_item": d.data_item, "store": d.store, "tier": d.tier} for d in p.data],
         "dns": {"record_name": p.dns.record_name, "primary_health_check_id": p.dns.primary_health_check_id},
         "status_update": status_update(run),
     }
@@ -87,7 +88,7 @@ def report_markdown(data: dict[str, Any]) -> str:
         f"# Failback of {data['service']} to {data['primary_region']}: {data['outcome']}",
         "",
         md_table(
-            ["", ""],
+            ["field", "value"],
             [
                 ["Mode", data["mode"]],
                 ["Stack", data["stack"]],
@@ -104,31 +105,45 @@ def report_markdown(data: dict[str, Any]) -> str:
     ]
     if data["next_actions"]:
         out += ["## Next", "", *[f"- {a}" for a in data["next_actions"]], ""]
-    out += [
-        "## Data at risk",
-        "",
-        md_table(
-            ["database", "from", "tier", "lag at promotion", "RPO", "result"],
-            [
+    out += ["## Data at risk", ""]
+    if not data["rpo"]["databases"]:
+        others = _other_data(data)
+        out += [
+            "No database to return: the failback moves traffic and capacity only"
+            + (f"; {others} stay where their replication keeps them." if others else "."),
+            "",
+        ]
+    else:
+        out += [
+            md_table(
+                ["database", "from", "tier", "lag at promotion", "RPO", "result"],
                 [
-                    d["identifier"],
-                    d["source"],
-                    d["tier"],
-                    duration(d["data_at_risk_seconds"]),
-                    duration(d["objective_seconds"]),
-                    "-" if d["met"] is None else ("met" if d["met"] else "MISSED"),
-                ]
-                for d in data["rpo"]["databases"]
-            ],
-        ),
-        "",
-    ]
+                    [
+                        d["identifier"],
+                        d["source"],
+                        d["tier"],
+                        duration(d["data_at_risk_seconds"]),
+                        duration(d["objective_seconds"]),
+                        "-" if d["met"] is None else ("met" if d["met"] else "MISSED"),
+                    ]
+                    for d in data["rpo"]["databases"]
+                ],
+            ),
+            "",
+        ]
     out += steps_markdown(data["steps"])
     out += lock_markdown(data)
     if data["plan"] and data["mode"] == "dry run":
         out += ["## Plan", "", *[f"- {a['step']}: {a['action']}" for a in data["plan"]], ""]
     out += ["## Status update (ready to send)", "", "```text", data["status_update"]["text"], "```", ""]
     return "\n".join(out)
+
+
+def _other_data(data: dict[str, Any]) -> str:
+    returned = {d["data_item"] for d in data["rpo"]["databases"]}
+    return ", ".join(
+        f"{d['data_item']} ({d['store']})" for d in data["data"] if d["data_item"] not in returned
+    )
 
 
 def plan_text(run: FailbackRun) -> str:
@@ -146,6 +161,6 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
             f"(RPO {duration(d['objective_seconds'])})"
             for d in data["rpo"]["databases"]
         ]
-        lines.append("data at risk: " + ", ".join(risks))
+        lines.append("data at risk: " + (", ".join(risks) or "none (no database to return)"))
     lines += [f"Next: {a}" for a in data["next_actions"]]
     return lines

@@ -229,9 +229,10 @@ class FailoverRun(RunbookRun):
             if not recorded.done:
                 rec.outcome = ACTION_NEEDED
                 self.next_actions.append(f"run: {config_set_command(p.stack, PROMOTED_KEY, 'true')}")
+        managed = "the promoted databases and full capacity" if p.databases else "full capacity"
         self.next_actions.append(
             f"run `pulumi up --stack {p.stack}` once the state backend is reachable, so the "
-            "DR stack manages the promoted database and full capacity"
+            f"DR stack manages {managed}"
         )
 
     def finish(self) -> None:

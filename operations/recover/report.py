@@ -67,7 +67,7 @@ def report_markdown(data: dict[str, Any]) -> str:
         f"# Recovery of {data['service']} {data['data_item']} to {data['to']}: {data['outcome']}",
         "",
         md_table(
-            ["", ""],
+            ["field", "value"],
             [
                 ["Mode", data["mode"]],
                 ["Item", f"{data['data_item']} ({data['store']}, tier {data['tier']})"],

@@ -60,7 +60,7 @@ def report_markdown(data: dict[str, Any]) -> str:
         f"# Restore test of {data['service']} {data['data_item']} in {data['region']}: {data['outcome']}",
         "",
         md_table(
-            ["", ""],
+            ["field", "value"],
             [
                 ["Source", data["source"] or "-"],
                 ["Restored to", data["restored_point"] or "-"],

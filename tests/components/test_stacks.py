@@ -614,6 +614,10 @@ def test_dr_stack(path: Path) -> None:
         promotion = parse_promotion(run.outputs)
         assert [d.data_item for d in promotion.databases] == [r.data_item for r in derive(plan).rds]
         assert promotion.objectives.rto_seconds == derive(plan).objectives.rto_seconds
+        assert promotion.objectives.applicable == derive(plan).objectives.applicable
+        assert [(d.data_item, d.store) for d in promotion.data] == [
+            (n, i.store) for n, i in plan.data.items()
+        ]
 
 
 @pytest.mark.parametrize("path", ALL_PLANS, ids=lambda p: p.stem)

@@ -59,7 +59,8 @@ def test_drill__objectives_met__exit_0__report_and_history(estate: Make) -> None
     )
     assert (
         tiers["important"]["rpo_note"]
-        == "no database in this tier: its buckets' copies are judged by readiness (dr-copy)"
+        == "no database in this tier: user-files (s3) worst case 15m 00s in the DR region, by S3 "
+        "replication (Replication Time Control): 15m replication; readiness measures the copies' age"
     )
     # the failover ran as a drill, forced, and was recorded in the stack's config
     assert data["failover"]["mode"] == "drill"

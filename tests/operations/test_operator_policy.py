@@ -9,7 +9,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from moto.moto_api import state_manager
 
+from continuity.assurance import framework_for
 from continuity.operator_policy import (
     IMPLIED_ACTIONS,
     OPERATOR_ACTIONS,
@@ -17,11 +19,18 @@ from continuity.operator_policy import (
     allowed_actions,
     operator_policy_document,
 )
+from continuity.plan import load_plan
+from offline.moto_audit_manager import AuditManager
+from operations.aws import Aws, CallRecorder
+from operations.drill.experiment import ExperimentTemplate, inject
+from operations.errors import StepFailed
 from operations.failback.steps import FailbackTiming
 from operations.failover.steps import Timing
 from operations.restore.run import RestoreTiming
+from tests.conftest import DEFAULT_PLAN
 from tests.operations.estate import LagAfterReplica
-from tests.operations.harness import Scenario
+from tests.operations.harness import FakeClock, Scenario, fresh_session
+from tests.operations.test_drill_experiment import with_templates
 from tests.operations.test_recover import exact, named, recover, restorable
 from tests.operations.test_restore_scheduled import RestoreJobsAnswer
 from tests.operations.toolkit import Run, Toolkit, ready
@@ -59,14 +68,22 @@ def toolkit_actions(make: MakeToolkit) -> dict[str, set[str]]:
     s3.put_object(Bucket="orders-history", Key="continuity/history.jsonl", Body=t.estate.history.read_bytes())
     history = ["--history", "s3://orders-history/continuity/history.jsonl"]
     restore = RestoreTiming(poll_seconds=1, restore_timeout=60, cleanup_timeout=60, verify_timeout=30)
+    # Audit Manager's evaluation in the primary region (moto has none), FIS templates for the drill
+    audit = AuditManager()
+    framework = framework_for(load_plan(DEFAULT_PLAN), "primary")
+    assert framework is not None
+    audit.deploy(framework, PRIMARY)
+    with_templates(t)
     runs = {
-        "dr_readiness": t.run("dr_readiness", *history),
+        "dr_readiness": t.run("dr_readiness", *history, hooks=[audit.hook]),
         "restore_test primary": t.run("restore_test", *history, timing=restore),
         "restore_test dr": t.run("restore_test", "--region", "dr", *history, timing=restore),
         "restore_test s3": t.run("restore_test", "--data-item", "user-files", *history, timing=restore),
         **recoveries(t),
         "dr_readiness restore testing": scheduled_restores(t),
-        "dr_drill": t.run("dr_drill", "--yes", *history, timing=FAILOVER),
+        "dr_drill": t.run(
+            "dr_drill", "--yes", "--experiment", "database-failover", *history, timing=FAILOVER
+        ),
         "failback": t.run(
             "failback",
             "--yes",
@@ -133,11 +150,36 @@ def test_nothing_is_granted_that_no_script_calls(estate: MakeToolkit) -> None:
     called = set().union(*toolkit_actions(estate).values())
     # promote_dr in both strategies: the drill covers replica mode, a second world restore mode
     books = estate(mode="restore", service="books")
+    topic = books.client("sns", DR).create_topic(Name="books-dr-alarms")["TopicArn"]
+    books.estate.outputs["alarm_topic_arn"] = topic
     for extra in (("--dry-run",), ("--yes",), ("--yes",)):
-        run = books.run("promote_dr", *extra, timing=FAILOVER)
+        run = books.run("promote_dr", *extra, "--notify", timing=FAILOVER)
         assert run.code == 0, run.err
+        assert "Publish" in run.recorder.operations("sns") or "--dry-run" in extra
         called |= run.recorder.actions()
+    called |= stopped_experiment_actions(books)
     assert allowed_actions() - called == set(IMPLIED_ACTIONS)
+
+
+def stopped_experiment_actions(t: Toolkit) -> set[str]:
+    """A drill's experiment that FIS keeps pending past the RTO is stopped (StopExperiment)."""
+    template_id = with_templates(t)["database-failover"]
+    recorder = CallRecorder()
+    state_manager.set_transition("fis::experiment", {"progression": "manual", "times": 1000})
+    try:
+        with pytest.raises(StepFailed):
+            inject(
+                Aws(fresh_session(), hooks=[recorder.hook]),
+                ExperimentTemplate("database-failover", template_id, PRIMARY),
+                clock=FakeClock(),
+                timeout=10,
+                poll_seconds=5,
+                token="books-stop",
+            )
+    finally:
+        state_manager.unset_transition("fis::experiment")
+    assert "StopExperiment" in recorder.operations("fis")
+    return recorder.actions()
 
 
 def test_every_delete_granted_is_only_for_tagged_scratch_instances() -> None:

@@ -73,7 +73,7 @@ def test_failover__happy_path(scenario: Make) -> None:
     assert "Next update:" in update["text"]
     assert result.markdown is not None
     assert "## Incident update (ready to send)" in result.markdown
-    assert "| RPO, database (critical) | 15m 00s | 4s | met |" in result.markdown
+    assert "| RPO, database (rds, critical) | 15m 00s | 4s | met |" in result.markdown
     assert "orders runs in us-west-2: promoted" in result.out
 
 
