@@ -85,3 +85,27 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _SHARED_RUNS_DIR = pytest.StashKey[str]()
+
+
+# The files that take longest, handed to xdist's workers first (loadfile sends whole files in
+# collection order): last, one of them would keep a worker busy while the other waits.
+LONGEST_FIRST = (
+    "tests/rehearsal/",
+    "tests/operations/test_under_fire.py",
+    "tests/offline/test_plans_deploy.py",
+    "tests/operations/test_toolkit_process.py",
+    "tests/components/test_stacks.py",
+    "tests/operations/test_failback.py",
+    "tests/operations/test_promote_dr.py",
+    "tests/components/test_deploys_on_aws.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = Path(str(item.path)).relative_to(ROOT).as_posix()
+        return next(
+            (i for i, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)), len(LONGEST_FIRST)
+        )
+
+    items.sort(key=rank)

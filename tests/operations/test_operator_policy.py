@@ -31,7 +31,7 @@ from tests.conftest import DEFAULT_PLAN
 from tests.operations.estate import LagAfterReplica
 from tests.operations.harness import FakeClock, Scenario, fresh_session
 from tests.operations.test_drill_experiment import with_templates
-from tests.operations.test_recover import exact, named, recover, restorable
+from tests.operations.test_recover import exact, named, next_second, recover, restorable
 from tests.operations.test_restore_scheduled import RestoreJobsAnswer
 from tests.operations.toolkit import Run, Toolkit, ready
 from tests.operations.world import DR, PRIMARY
@@ -116,8 +116,12 @@ def recoveries(t: Toolkit) -> dict[str, Run]:
     """recover.py on the primary's database (restored and cut over by its name) and on user-files
     (rolled back: copies and a delete marker)."""
     outputs = named(t)
-    point = exact(restorable(t))
+    moment = restorable(t)
+    point = exact(moment)
     bucket = t.estate.buckets["primary"]["user-files"]
+    # S3 times versions to the second: an object written in the point's second existed at the point.
+    if datetime.now(UTC).replace(microsecond=0) <= moment.replace(microsecond=0):
+        next_second()
     t.client("s3", PRIMARY).put_object(Bucket=bucket, Key="later.json", Body=b"written after the point")
     return {
         "recover rds": recover(t, outputs, "--item", "database", "--to", point, "--yes"),
