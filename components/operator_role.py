@@ -34,6 +34,8 @@ class OperatorRoleArgs:
     kms_key_arns: Sequence[pulumi.Input[str]] = ()
     # The operations bucket, where the failover lock is written.
     operations_bucket_arn: pulumi.Input[str] = ""
+    experiment_template_arns: Sequence[pulumi.Input[str]] = ()
+    alarm_topic_arns: Sequence[pulumi.Input[str]] = ()
     # Who may assume the role; the account's own principals (with sts:AssumeRole) by default.
     trusted_principals: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
@@ -68,7 +70,18 @@ class OperatorRole(pulumi.ComponentResource):
         )
 
         def documents(values: list[list[str]]) -> dict[str, str]:
-            databases, clusters, services, checks, alarms, zones, keys, (operations_bucket,) = values
+            (
+                databases,
+                clusters,
+                services,
+                checks,
+                alarms,
+                zones,
+                keys,
+                (operations_bucket,),
+                templates,
+                topics,
+            ) = values
             scope = OperatorScope(
                 account_id=args.account_id,
                 primary_region=args.primary_region,
@@ -81,6 +94,8 @@ class OperatorRole(pulumi.ComponentResource):
                 hosted_zone_ids=zones,
                 kms_key_arns=keys,
                 operations_bucket_arn=operations_bucket,
+                experiment_template_arns=templates,
+                alarm_topic_arns=topics,
             )
             try:
                 return {name: json.dumps(doc) for name, doc in operator_policy_documents(scope).items()}
@@ -96,6 +111,8 @@ class OperatorRole(pulumi.ComponentResource):
             pulumi.Output.all(*args.hosted_zone_ids),
             pulumi.Output.all(*args.kms_key_arns),
             pulumi.Output.all(args.operations_bucket_arn),
+            pulumi.Output.all(*args.experiment_template_arns),
+            pulumi.Output.all(*args.alarm_topic_arns),
         ).apply(documents)
         self.policy_arns = {}
         for group in [*POLICY_GROUPS, REST_GROUP]:

@@ -260,39 +260,6 @@ class StandbyRegion(pulumi.ComponentResource):
         )
         primary_health_check = primary.require("health_check_id") if dns else None
         zone_id = aws.route53.get_zone(name=cfg.hosted_zone, private_zone=False).zone_id if dns else None
-        operator = OperatorRole(
-            f"{svc}-operator",
-            OperatorRoleArgs(
-                account_id=account_id,
-                primary_region=plan.regions.primary,
-                dr_region=plan.regions.dr,
-                db_instance_arns=[
-                    *[db.arn for db in databases.values() if db.arn is not None],
-                    *[pick(primary_db_arns, item) for item in databases],
-                    *[
-                        f"arn:aws:rds:{plan.regions.dr}:{account_id}:db:{db.identifier}"
-                        for db in databases.values()
-                        if db.arn is None
-                    ],
-                ],
-                ecs_cluster_arns=[services.cluster_arn] if services else [],
-                ecs_service_arns=list(services.service_arns.values()) if services else [],
-                health_check_ids=[
-                    c for c in (primary_health_check, dns.health_check_id if dns else None) if c is not None
-                ],
-                # The failover's safety step also reads the primary's health alarm (in us-east-1).
-                alarm_arns=[
-                    *alarms.alarm_arns,
-                    *([primary.require("primary_health_alarm_arn")] if dns else []),
-                ],
-                hosted_zone_ids=[zone_id] if zone_id is not None else [],
-                kms_key_arns=[key.key_arn],
-                operations_bucket_arn=operations.bucket_arn,
-                trusted_principals=cfg.operator_principals,
-                tags=parts.base,
-            ),
-            child,
-        )
         assurance = RegionAssurance(
             f"{svc}-assurance",
             RegionAssuranceArgs(
@@ -338,6 +305,47 @@ class StandbyRegion(pulumi.ComponentResource):
                 tags=parts.base,
             ),
             pulumi.ResourceOptions(parent=self),
+        )
+        operator = OperatorRole(
+            f"{svc}-operator",
+            OperatorRoleArgs(
+                account_id=account_id,
+                primary_region=plan.regions.primary,
+                dr_region=plan.regions.dr,
+                db_instance_arns=[
+                    *[db.arn for db in databases.values() if db.arn is not None],
+                    *[pick(primary_db_arns, item) for item in databases],
+                    *[
+                        f"arn:aws:rds:{plan.regions.dr}:{account_id}:db:{db.identifier}"
+                        for db in databases.values()
+                        if db.arn is None
+                    ],
+                ],
+                ecs_cluster_arns=[services.cluster_arn] if services else [],
+                ecs_service_arns=list(services.service_arns.values()) if services else [],
+                health_check_ids=[
+                    c for c in (primary_health_check, dns.health_check_id if dns else None) if c is not None
+                ],
+                # The failover's safety step also reads the primary's health alarm (in us-east-1).
+                alarm_arns=[
+                    *alarms.alarm_arns,
+                    *([primary.require("primary_health_alarm_arn")] if dns else []),
+                ],
+                hosted_zone_ids=[zone_id] if zone_id is not None else [],
+                kms_key_arns=[key.key_arn],
+                operations_bucket_arn=operations.bucket_arn,
+                # The drills dr_drill.py --experiment starts, in the primary region.
+                experiment_template_arns=[
+                    pulumi.Output.concat(
+                        f"arn:aws:fis:{plan.regions.primary}:{account_id}:experiment-template/", template_id
+                    )
+                    for template_id in assurance.outputs.get("experiment_template_ids", {}).values()
+                ],
+                alarm_topic_arns=[alarms.topic_arn],
+                trusted_principals=cfg.operator_principals,
+                tags=parts.base,
+            ),
+            child,
         )
         objectives = settings.objectives
         promotion: dict[str, Any] = {
