@@ -3,7 +3,7 @@
 `scripts/promote_dr.py` is built from it today; readiness, restore tests, drills and failback
 (issue 6) reuse the same parts:
 
-- `aws`: boto3 sessions and regional clients with adaptive retries (`AWS_ENDPOINT_URL` is
+- `aws`: boto3 sessions and regional clients with standard-mode retries (`AWS_ENDPOINT_URL` is
   honoured by boto3 itself), event hooks for tests and benchmarks, AWS error helpers.
 - `stack_outputs`: the DR stack's outputs from the Pulumi CLI or a saved file, parsed by
   `continuity.outputs`; `pulumi config set` for recording what a script changed.

@@ -3,9 +3,12 @@
 One `Aws` object per run holds one boto3 session (the standard credential chain: environment,
 profile, SSO, instance or task role) and hands out one client per service and region. boto3
 itself honours `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_<SERVICE>`), which is how the scripts
-run against an emulator. Retries are adaptive: standard retries with exponential backoff (they
-cover throttling: ThrottlingException, SlowDown, HTTP 429 and 503), plus client-side rate limiting
-once AWS starts throttling, which matters when a failover polls several APIs at once.
+run against an emulator. Retries are the SDKs' standard mode: exponential backoff with jitter
+(covering throttling: ThrottlingException, SlowDown, HTTP 429 and 503) and a retry quota that stops
+a client from retrying into a service that keeps failing. Not adaptive mode: the AWS SDKs and Tools
+Reference Guide ("Retry behavior") recommends standard and calls adaptive experimental, for
+specialised cases; its client-side rate limiter, once throttled, holds every later call of that
+client back for seconds, time a failover does not have.
 
 Every call is bounded in time: explicit connect and read timeouts and an attempt budget (botocore
 `Config`), and, once a run has a deadline (`Aws.bound_by`), no attempt is sent that could not end
@@ -48,10 +51,9 @@ if TYPE_CHECKING:
 # Route 53 is global; its control plane (and the signing region of its API) is us-east-1.
 ROUTE53_REGION = "us-east-1"
 
-# Adaptive mode: standard retries with exponential backoff (a random delay of up to 1, 2, 4 s
-# before the 2nd, 3rd and 4th attempt; botocore's standard mode) and a client-side token bucket
-# that slows calls down once the service throttles. Four attempts ride out a burst of
-# throttling; a poll loop (operations.clock.poll_until) tries again on top of them.
+# Standard mode: a random delay of up to 1, 2, 4 s before the 2nd, 3rd and 4th attempt. Four
+# attempts ride out a burst of throttling; a poll loop (operations.clock.poll_until) tries again
+# on top of them.
 MAX_ATTEMPTS = 4
 LONGEST_BACKOFF = 2.0 ** (MAX_ATTEMPTS - 2)
 # AWS control-plane APIs answer in well under a second, and the calls the scripts make start
@@ -67,7 +69,7 @@ def client_config(deadline_seconds: float | None = None) -> Config:
     """Timeouts and the attempt budget for every client; tighter under a short deadline."""
     share = math.inf if deadline_seconds is None else deadline_seconds / DEADLINE_SHARE
     return Config(
-        retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
         connect_timeout=min(CONNECT_TIMEOUT, share),
         read_timeout=min(READ_TIMEOUT, share),
         user_agent_extra="continuity-dr-operations",

@@ -75,7 +75,7 @@ def throttle(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, int]], Thro
 
 
 def no_backoff_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    """botocore's retries without their real sleeps (backoff, adaptive rate limiting)."""
+    """botocore's retries without their real sleeps (backoff)."""
 
     class NoSleep:
         def __getattr__(self, name: str) -> Any:

@@ -2,7 +2,7 @@
 script run in-process against a moto world, and AWS faults injected at the right layer.
 
 `FailCalls` and `RaiseAfter` answer or interrupt whole API calls (botocore does not retry them);
-`Throttle` answers single HTTP attempts below botocore's retry handler, so its real adaptive
+`Throttle` answers single HTTP attempts below botocore's retry handler, so its real standard-mode
 retries deal with them. The fixtures that use these live in conftest.py.
 """
 
@@ -289,7 +289,7 @@ def throttle_response(request: Any, protocol: str) -> AWSResponse:
 
 class Throttle:
     """Answer the first ``times`` HTTP attempts of each chosen operation with a throttling error,
-    below botocore's retry handler (so its real adaptive retries handle them)."""
+    below botocore's retry handler (so its real standard-mode retries handle them)."""
 
     def __init__(self, operations: dict[str, int]) -> None:
         self.remaining = dict(operations)  # "rds.DescribeDBInstances" -> attempts to throttle

@@ -18,7 +18,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
-from operations.aws import Aws, mutating
+from operations.aws import Aws, client_config, mutating
 from operations.cli import parse_deadline
 from operations.clock import Deadline
 from operations.errors import BadInput
@@ -324,3 +324,14 @@ def test_stdout_closed_half_way__the_failover_goes_on(scenario: Make) -> None:
     assert s.service()["desiredCount"] == 4
     assert result.report is not None
     assert result.report["outcome"] == "promoted"
+
+
+@pytest.mark.parametrize(("deadline", "connect", "read"), [(None, 5.0, 15.0), (20.0, 2.0, 2.0)])
+def test_client_config__standard_retries_and_timeouts(
+    deadline: float | None, connect: float, read: float
+) -> None:
+    # Standard mode, as the AWS SDKs recommend: adaptive's client-side rate limiter would hold a
+    # throttled client's later calls back for seconds.
+    config = client_config(deadline)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 4}
+    assert (config.connect_timeout, config.read_timeout) == (connect, read)
